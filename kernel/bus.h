@@ -105,8 +105,14 @@ uint64_t as_limit(const struct addr_space *as); /* highest address */
 /* --- regions ----------------------------------------------------------- */
 
 /* All add functions return NULL and fill err on a bad range or an overlap
- * with an existing region of the same priority (a configuration error). A
- * region is mapped (enabled) when added. `owner` may be NULL. */
+ * with an enabled region of the same priority (a configuration error). A
+ * region is mapped (enabled) when added, unless base is AS_UNMAPPED: then it
+ * is created disabled at base 0 without an overlap check, for regions that
+ * software places later (PCI BARs) with region_move + region_set_enabled.
+ * Run-time moves and enables may overlap: priority decides. `owner` may be
+ * NULL. */
+#define AS_UNMAPPED UINT64_MAX
+
 struct region *as_add_ram(struct addr_space *as, struct component *owner, const char *name,
                           uint64_t base, uint64_t size, struct cw_error *err);
 /* ROM contents are copied from `data` (len <= size; the rest reads 0xFF). */

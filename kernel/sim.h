@@ -22,7 +22,10 @@
 struct sim_initiator;
 
 /* Runs the initiator until its local time reaches `slice_end`, it goes idle,
- * or it yields. It must advance ini->local_time (or go idle) to progress. */
+ * it yields, or ini->insns reaches ini->insn_stop. It executes at least one
+ * step per call (so a quantum of zero is lock-step) and must advance
+ * ini->local_time (or go idle) to progress. Every event due at or before
+ * the slice start has fired before the call. */
 typedef void (*initiator_run_fn)(struct sim_initiator *ini, sim_time_t slice_end);
 
 struct sim_initiator {
@@ -33,6 +36,9 @@ struct sim_initiator {
     bool idle;             /* halted: the loop skips it until sim_initiator_wake */
     bool yield;            /* set by anyone to end the current slice early */
     uint64_t insns;        /* instructions retired, for progress and phases */
+    uint64_t insn_stop;    /* end the slice when insns reaches this (set by
+                              the run loop; UINT64_MAX when unlimited) */
+    sim_time_t slice_start; /* set by the run loop */
     struct sim *sim;
     struct sim_initiator *next;
 };
@@ -93,6 +99,7 @@ static inline void sim_initiator_yield(struct sim_initiator *ini)
     ini->yield = true;
 }
 
+/* Sum of instructions retired by all initiators. */
 /* --- running ---------------------------------------------------------- */
 
 struct sim_limits {
