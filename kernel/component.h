@@ -69,8 +69,10 @@ struct component_type {
     /* Power-on and machine reset. Optional. */
     void (*reset)(struct component *c);
     /* Frees c->state and anything create made outside the kernel's
-     * ownership. Regions, signals, stats and events are released by the
-     * kernel. Optional. */
+     * ownership. Regions, signals and stats are released by the kernel;
+     * pending events are dropped before any destroy runs. Also called when
+     * create() failed part-way, so it must cope with c->state == NULL or a
+     * partly built state. Optional. */
     void (*destroy)(struct component *c);
     /* Checkpointing (designed in, used later): write/read the state as a
      * flat blob. Optional. */
@@ -88,8 +90,12 @@ struct component {
     void *state;              /* the model's own struct */
     const struct ynode *config; /* the component's YAML map (for errors) */
     struct stat_entry *stats;
+    struct params *params;    /* kept for the component's lifetime */
+    struct iface_entry *ifaces;
     struct component *next;
 };
+
+struct iface_entry;
 
 /* --- parameters --------------------------------------------------------- */
 
@@ -131,6 +137,17 @@ struct component *component_create(struct sim *sim, const char *instance,
 struct component *sim_find_component(struct sim *sim, const char *name);
 struct component *sim_component_by_id(struct sim *sim, uint16_t id);
 struct component *sim_components(struct sim *sim); /* creation order */
+
+/* Checks that every PARAM_COMPONENT parameter of every component names an
+ * existing instance (references may point forward, so this runs after all
+ * components exist). Error with the parameter's location. */
+int sim_check_component_refs(struct sim *sim, struct cw_error *err);
+
+/* Realizes all components in creation order (type->realize). */
+int sim_realize_components(struct sim *sim, struct cw_error *err);
+
+/* Runs every component's reset now (power-on). */
+void sim_reset_components(struct sim *sim);
 
 /* --- interfaces ------------------------------------------------------------
  * A component exports typed C interfaces under a name so others can find

@@ -127,9 +127,6 @@ sim_time_t sim_next_event_time(const struct sim *sim)
     return sim->heap_len ? sim->heap[0]->when : SIM_TIME_MAX;
 }
 
-/* Pops and fires the earliest event if it is due at or before `limit`.
- * Returns false when nothing was due. */
-bool sim_fire_next(struct sim *sim, sim_time_t limit);
 bool sim_fire_next(struct sim *sim, sim_time_t limit)
 {
     if (!sim->heap_len)

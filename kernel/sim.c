@@ -16,8 +16,6 @@
 
 #include "sim_internal.h"
 
-bool sim_fire_next(struct sim *sim, sim_time_t limit);
-
 static volatile sig_atomic_t g_interrupted;
 
 static void *xcalloc(size_t n, size_t size)
@@ -237,9 +235,7 @@ static void sim_do_reset(struct sim *sim)
 {
     sim->reset_pending = false;
     sim->resets++;
-    for (struct component *c = sim->components; c; c = c->next)
-        if (c->type->reset)
-            c->type->reset(c);
+    sim_reset_components(sim);
     for (struct sim_initiator *i = sim->initiators; i; i = i->next)
         if (i->local_time < sim->now)
             i->local_time = sim->now;

@@ -77,6 +77,9 @@ struct sim {
 };
 
 uint64_t sim_host_ns(void);
+/* Pops and fires the earliest event if it is due at or before `limit`.
+ * Returns false when nothing was due. */
+bool sim_fire_next(struct sim *sim, sim_time_t limit);
 void component_destroy_all(struct sim *sim);
 void signal_destroy_all(struct sim *sim);
 
