@@ -1,6 +1,6 @@
 /* machine.h: building a simulated machine from YAML.
  *
- * A machine file (machines/*.yaml) has these top-level keys:
+ * A machine file (machines/NAME.yaml) has these top-level keys:
  *
  *   machine:     {name: STR, description: STR}
  *   include:     [FILE...]          optional; merged first, this file wins
