@@ -100,4 +100,53 @@ void pci_set_irq(struct pci_device *d, int level);
 typedef void (*pci_irq_route_fn)(void *opaque, int pirq, int level);
 void pci_bus_set_irq_router(struct pci_bus *bus, pci_irq_route_fn fn, void *opaque);
 
+/* --- extensions by the PCI core (compatible with the contract above) ------
+ *
+ * The bus itself. The host bridge creates it and exports it as "pci-bus";
+ * anything else only ever sees the pointer. */
+struct pci_bus *pci_bus_create(const char *name);
+void pci_bus_destroy(struct pci_bus *bus);
+const char *pci_bus_name(const struct pci_bus *bus);
+
+/* The device registered at devfn, or NULL. */
+struct pci_device *pci_bus_device(struct pci_bus *bus, uint8_t devfn);
+
+/* Power-on/reset state of the registers the bus manages: command 0, BARs
+ * and expansion ROM unassigned (regions unmapped), interrupt line 0, error
+ * bits in status cleared, INTx deasserted. A device calls this from its own
+ * reset, then restores its device-specific registers (>= 0x40). */
+void pci_device_reset(struct pci_device *d);
+
+/* Current decoded address of BAR i (0-5, or PCI_ROM_SLOT), or
+ * PCI_BAR_UNMAPPED when the BAR is not decoded: the command register's
+ * I/O or memory bit is clear, the ROM enable bit is clear, the address is
+ * 0, or the range is the all-ones sizing pattern / outside the space. */
+#define PCI_BAR_UNMAPPED UINT64_MAX
+uint64_t pci_bar_address(const struct pci_device *d, int i);
+
+/* PIIX3 IDE function (00:01.1). The PCI core owns its configuration space:
+ * the component type "piix3-ide" (models/pci/piix3.c) registers 8086:7010,
+ * prog-if 0x80 (legacy ports 0x1F0/0x3F6 IRQ 14, 0x170/0x376 IRQ 15),
+ * the IDETIM registers 0x40/0x42 and the bus-master I/O BAR4 (16 bytes:
+ * command, status, PRD table pointer per channel, kept as registers).
+ * The ATA/ATAPI model (models/ide/) owns the legacy task-file ports and
+ * needs nothing from this function to work in PIO mode. If it wants more it
+ * takes a `pci-function: ide-fn` parameter and looks up the interface
+ * "piix3-ide" below in realize(). */
+struct piix3_ide_iface {
+    /* IDETIM bit 15 (IDE decode enable) of channel 0 (primary) or 1. */
+    bool (*decode_enabled)(void *opaque, int channel);
+    /* Bus-master registers of a channel: command (bit 0 start, bit 3
+     * direction), status, PRD table address. For a future DMA engine. */
+    uint8_t (*bm_command)(void *opaque, int channel);
+    uint32_t (*bm_prd_address)(void *opaque, int channel);
+    /* Sets status bits (bit 0 active, bit 1 error, bit 2 interrupt) as a
+     * DMA engine would; `mask` selects the bits changed. */
+    void (*bm_set_status)(void *opaque, int channel, uint8_t mask, uint8_t value);
+    /* Called on a write to a channel's bus-master command register. */
+    void (*on_bm_command)(void *ctx, int channel, uint8_t command);
+    void *on_bm_command_ctx;
+    void *opaque;
+};
+
 #endif
