@@ -1,4 +1,4 @@
-/* config.h: run configurations (configs/*.yaml) and command-line overrides.
+/* config.h: run configurations (configs/NAME.yaml) and command-line overrides.
  *
  * A config file:
  *
