@@ -436,7 +436,17 @@ static int i440fx_create(struct component *c, const struct params *p, struct cw_
     return 0;
 }
 
-/* Builds the regions of one PAM segment (all disabled until applied). */
+/* Places a region created with AS_UNMAPPED at its address and priority. */
+static void i440fx_place(struct region *r, uint64_t base, int priority, bool enabled)
+{
+    region_move(r, base);
+    region_set_priority(r, priority);
+    region_set_enabled(r, enabled);
+}
+
+/* Builds the regions of one PAM segment: the PCI view enabled, the DRAM
+ * views disabled until a PAM register selects them. They overlap RAM, so
+ * they are created unmapped and placed with their priority. */
 static int i440fx_make_segment(struct i440fx *s, int k, struct cw_error *err)
 {
     struct component *c = s->comp;
@@ -444,33 +454,33 @@ static int i440fx_make_segment(struct i440fx *s, int k, struct cw_error *err)
     char name[48];
     g->owner = s;
     i440fx_segment_range(k, &g->base, &g->size);
-    uint64_t rom_off;
+    uint64_t rom_off, rom_last;
     snprintf(name, sizeof name, "pam-pci-%05llx", (unsigned long long)g->base);
     if (i440fx_bios_offset(s, g->base, &rom_off) &&
-        i440fx_bios_offset(s, g->base + g->size - 1, &rom_off)) {
-        i440fx_bios_offset(s, g->base, &rom_off);
-        g->pci_view = as_add_alias(s->mem, c, name, g->base, g->size, s->bios_region, rom_off, err);
+        i440fx_bios_offset(s, g->base + g->size - 1, &rom_last)) {
+        g->pci_view = as_add_alias(s->mem, c, name, AS_UNMAPPED, g->size, s->bios_region,
+                                   rom_off, err);
         if (g->pci_view)
             region_set_alias_readonly(g->pci_view, true);
     } else {
-        g->pci_view = as_add_mmio(s->mem, c, name, g->base, g->size, &i440fx_open_bus_ops, s, err);
+        g->pci_view = as_add_mmio(s->mem, c, name, AS_UNMAPPED, g->size, &i440fx_open_bus_ops,
+                                  s, err);
     }
     if (!g->pci_view)
         return -1;
-    region_set_priority(g->pci_view, PAM_PRIORITY);
+    i440fx_place(g->pci_view, g->base, PAM_PRIORITY, true);
     snprintf(name, sizeof name, "pam-ram-%05llx", (unsigned long long)g->base);
-    g->ram = as_add_alias(s->mem, c, name, g->base, g->size, s->ram_region,
+    g->ram = as_add_alias(s->mem, c, name, AS_UNMAPPED, g->size, s->ram_region,
                           g->base - s->ram_region->base, err);
     if (!g->ram)
         return -1;
-    region_set_priority(g->ram, PAM_PRIORITY + 1);
-    region_set_enabled(g->ram, false);
+    i440fx_place(g->ram, g->base, PAM_PRIORITY + 1, false);
     snprintf(name, sizeof name, "pam-wo-%05llx", (unsigned long long)g->base);
-    g->write_ram = as_add_mmio(s->mem, c, name, g->base, g->size, &i440fx_write_ram_ops, g, err);
+    g->write_ram = as_add_mmio(s->mem, c, name, AS_UNMAPPED, g->size, &i440fx_write_ram_ops, g,
+                               err);
     if (!g->write_ram)
         return -1;
-    region_set_priority(g->write_ram, PAM_PRIORITY + 2);
-    region_set_enabled(g->write_ram, false);
+    i440fx_place(g->write_ram, g->base, PAM_PRIORITY + 2, false);
     g->mode = PAM_PCI;
     return 0;
 }
@@ -495,12 +505,11 @@ static int i440fx_realize(struct component *c, struct cw_error *err)
     for (int k = 0; k < I440FX_SEGMENTS; k++)
         if (i440fx_make_segment(s, k, err) < 0)
             return -1;
-    s->smram = as_add_alias(s->mem, c, "smram", 0xA0000, 0x20000, s->ram_region,
+    s->smram = as_add_alias(s->mem, c, "smram", AS_UNMAPPED, 0x20000, s->ram_region,
                             0xA0000 - s->ram_region->base, err);
     if (!s->smram)
         return -1;
-    region_set_priority(s->smram, SMRAM_PRIORITY);
-    region_set_enabled(s->smram, false);
+    i440fx_place(s->smram, 0xA0000, SMRAM_PRIORITY, false);
     i440fx_apply_pam(s);
     return 0;
 }

@@ -65,11 +65,9 @@ struct pci_bus *pci_bus_create(const char *name)
 
 void pci_bus_destroy(struct pci_bus *bus)
 {
+    /* Devices are not touched: they may be gone already (teardown order). */
     if (!bus)
         return;
-    for (int i = 0; i < 256; i++)
-        if (bus->slots[i])
-            bus->slots[i]->bus = NULL;
     free(bus->name);
     free(bus);
 }

@@ -376,11 +376,10 @@ static int piix3_ide_create(struct component *c, const struct params *p, struct 
     struct addr_space *io = params_space(p, "io");
     if (!io)
         return params_error(p, "io", err, "no such address space");
-    /* Placed anywhere while disabled; the BAR decides where it lives. */
-    s->bm_region = as_add_mmio(io, c, "bus-master", 0, 16, &piix3_ide_bm_ops, s, err);
+    /* Unmapped until firmware programs BAR4. */
+    s->bm_region = as_add_mmio(io, c, "bus-master", AS_UNMAPPED, 16, &piix3_ide_bm_ops, s, err);
     if (!s->bm_region)
         return -1;
-    region_set_enabled(s->bm_region, false);
     piix3_ide_init_config(s);
     s->iface = (struct piix3_ide_iface){
         .decode_enabled = piix3_ide_decode_enabled,
