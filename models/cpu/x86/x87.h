@@ -50,6 +50,7 @@ struct x87_insn {
     uint64_t ip;        /* address of the instruction */
     uint16_t ds;        /* segment of the memory operand */
     uint64_t ea;        /* offset of the memory operand */
+    uint32_t eflags;    /* the core's EFLAGS (CF, PF, ZF) for FCMOVcc */
 };
 
 enum x87_status {
