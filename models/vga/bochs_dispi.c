@@ -185,11 +185,11 @@ static void bochs_dispi_convert_row(struct vga *v, uint32_t *dst, const uint8_t 
     }
 }
 
+/* Returns true if the surface size changed. */
 static bool bochs_dispi_set_size(struct vga *v, int width, int height)
 {
     bool changed = v->surface.width != width || v->surface.height != height;
-    if (!vga_surface_resize(v, width, height))
-        return changed;
+    vga_surface_resize(v, width, height);
     return changed;
 }
 
@@ -229,7 +229,8 @@ bool bochs_dispi_render(struct vga *v)
     if (width == 0 || height == 0)
         width = height = 0;
 
-    bool full = v->lfb_full || bochs_dispi_set_size(v, width, height);
+    bool resized = bochs_dispi_set_size(v, width, height);
+    bool full = v->lfb_full || resized;
     if (!v->surface.width)
         return full;
     size_t shadow_need = (size_t)row_bytes * (size_t)height;

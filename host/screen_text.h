@@ -1,0 +1,60 @@
+/* screen_text.h: reading the text on the emulated screen, for stop
+ * conditions ("screen:Install"), scripted input and test checks.
+ *
+ * Text modes are read through the display's text(). Graphics modes (VESA
+ * consoles, fbcon, vesamenu) are read by matching 8-dot-wide character
+ * cells against a bitmap font: by default the font the guest loaded into
+ * VGA plane 2 (the VGA BIOS 8x16 font, which is also the shape of Linux's
+ * default VGA 8x16 console font), taken from the VGA's "vga-font"
+ * interface, so no font table is copied into this program. */
+#ifndef CW_SCREEN_TEXT_H
+#define CW_SCREEN_TEXT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "kernel/iface.h"
+#include "models/vga/vga_font.h"
+
+#define SCREEN_TEXT_TABLE 512
+
+struct screen_text {
+    int font_height;                  /* 0: no font yet */
+    uint8_t glyphs[256][32];          /* CP437 order, bit 7 = leftmost dot */
+    int16_t table[SCREEN_TEXT_TABLE]; /* glyph bitmap hash -> code + 1 */
+    int origin_x, origin_y;           /* grid origin found last time */
+};
+
+/* Starts with no font (graphics screens then read as nothing). */
+void screen_text_init(struct screen_text *st);
+
+/* Sets the font: 256 glyphs of 32 bytes each, `height` rows used (1..32).
+ * Blank glyphs never match; when several codes share a bitmap, printable
+ * ASCII wins, then 0x80-0xFE, then the control-code symbols. Returns -1 if
+ * the height is out of range. */
+int screen_text_set_font(struct screen_text *st, const uint8_t *glyphs, int height);
+
+/* Takes the font from a VGA's "vga-font" interface. Returns -1 if the
+ * guest has not displayed a text mode yet (no font known). */
+int screen_text_font_from_vga(struct screen_text *st, const struct vga_font_iface *vf);
+
+/* Text of the display: text()'s result in text modes, else the matched
+ * graphics screen (0 bytes without a font). Rows are joined by '\n',
+ * characters are UTF-8 (code page 437); buf is NUL-terminated if len > 0.
+ * Returns the number of bytes. */
+size_t screen_text_read(struct screen_text *st, const struct display_iface *d, char *buf,
+                        size_t len);
+
+/* Matches a graphics surface against the font. The character grid's origin
+ * is found automatically (the one with the most recognised characters;
+ * the previous origin is tried first). Cells that are one colour or match
+ * no glyph read as spaces. */
+size_t screen_text_match(struct screen_text *st, const struct display_surface *s, char *buf,
+                         size_t len);
+
+/* Matches one cell at (x, y): returns the CP437 code, 0x20 for a uniform
+ * cell, or -1 if no glyph matches. */
+int screen_text_match_cell(const struct screen_text *st, const struct display_surface *s, int x,
+                           int y);
+
+#endif
