@@ -312,9 +312,9 @@ static int trace_cli_summary(sqlite3 *db)
         "  JOIN route r ON r.id = d.route JOIN kind k ON k.id = r.kind "
         "  WHERE k.name IN ('io-read', 'io-write') GROUP BY d.addr, r.kind) "
         "SELECT printf('0x%04x', port) AS port, "
-        "  sum(CASE WHEN kind = (SELECT id FROM kind WHERE name = 'io-read') THEN n END) "
+        "  sum(CASE WHEN kind = (SELECT id FROM kind WHERE name = 'io-read') THEN n ELSE 0 END)"
         "  AS '>reads', "
-        "  sum(CASE WHEN kind = (SELECT id FROM kind WHERE name = 'io-write') THEN n END) "
+        "  sum(CASE WHEN kind = (SELECT id FROM kind WHERE name = 'io-write') THEN n ELSE 0 END)"
         "  AS '>writes', sum(n) AS '>total' "
         "FROM io GROUP BY port ORDER BY sum(n) DESC, port LIMIT 10");
     fflush(stdout);

@@ -359,7 +359,7 @@ static void trace_writer_begin(struct trace_db *db)
 {
     if (db->in_txn)
         return;
-    trace_writer_exec(db, "BEGIN");
+    trace_writer_exec(db, "BEGIN IMMEDIATE");
     db->in_txn = true;
     db->rows_in_txn = 0;
     db->txn_deadline_ns = trace_mono_ns() + TRACE_DB_COMMIT_MS * 1000000ull;
@@ -848,6 +848,9 @@ static int trace_open_sqlite(struct trace_db *db, struct cw_error *err)
         SQLITE_OK)
         return cw_errorf(err, "cannot create trace database %s: %s", db->path,
                          db->sql ? sqlite3_errmsg(db->sql) : "out of memory");
+    /* Another writer (someone's ad-hoc query) delays the writer, never
+     * makes it lose rows. */
+    sqlite3_busy_timeout(db->sql, 60000);
     /* WAL: a reader (or a crash) never sees half a batch; NORMAL sync: a
      * killed process loses nothing committed, only a host crash could.
      * A large autocheckpoint keeps the run from copying pages twice often. */
