@@ -1,0 +1,450 @@
+/* x86_cpu.h: internal state and helpers shared by the x86 core's files.
+ * Intel SDM vol. 3 (system state), vol. 2 (instruction formats). */
+#ifndef CW_X86_CPU_H
+#define CW_X86_CPU_H
+
+#include <setjmp.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "kernel/bus.h"
+#include "kernel/clock.h"
+#include "kernel/component.h"
+#include "kernel/signal.h"
+#include "kernel/sim.h"
+#include "models/cpu/x86/x86.h"
+#include "models/cpu/x86/x87.h"
+
+#define X86_LIKELY(x) __builtin_expect(!!(x), 1)
+#define X86_UNLIKELY(x) __builtin_expect(!!(x), 0)
+
+/* EFLAGS bits */
+#define X86_CF 0x0001u
+#define X86_PF 0x0004u
+#define X86_AF 0x0010u
+#define X86_ZF 0x0040u
+#define X86_SF 0x0080u
+#define X86_TF 0x0100u
+#define X86_IF 0x0200u
+#define X86_DF 0x0400u
+#define X86_OF 0x0800u
+#define X86_IOPL 0x3000u
+#define X86_NT 0x4000u
+#define X86_RF 0x10000u
+#define X86_VM 0x20000u
+#define X86_AC 0x40000u
+#define X86_VIF 0x80000u
+#define X86_VIP 0x100000u
+#define X86_ID 0x200000u
+#define X86_ARITH_FLAGS (X86_CF | X86_PF | X86_AF | X86_ZF | X86_SF | X86_OF)
+
+/* CR0 / CR4 bits */
+#define X86_CR0_PE 0x1u
+#define X86_CR0_MP 0x2u
+#define X86_CR0_EM 0x4u
+#define X86_CR0_TS 0x8u
+#define X86_CR0_ET 0x10u
+#define X86_CR0_NE 0x20u
+#define X86_CR0_WP 0x10000u
+#define X86_CR0_AM 0x40000u
+#define X86_CR0_NW 0x20000000u
+#define X86_CR0_CD 0x40000000u
+#define X86_CR0_PG 0x80000000u
+#define X86_CR4_VME 0x1u
+#define X86_CR4_PVI 0x2u
+#define X86_CR4_TSD 0x4u
+#define X86_CR4_DE 0x8u
+#define X86_CR4_PSE 0x10u
+#define X86_CR4_PAE 0x20u
+#define X86_CR4_MCE 0x40u
+#define X86_CR4_PGE 0x80u
+#define X86_CR4_PCE 0x100u
+#define X86_CR4_OSFXSR 0x200u
+#define X86_CR4_OSXMMEXCPT 0x400u
+
+/* exception vectors */
+enum {
+    X86_EXC_DE = 0, X86_EXC_DB = 1, X86_EXC_NMI = 2, X86_EXC_BP = 3, X86_EXC_OF = 4,
+    X86_EXC_BR = 5, X86_EXC_UD = 6, X86_EXC_NM = 7, X86_EXC_DF = 8, X86_EXC_TS = 10,
+    X86_EXC_NP = 11, X86_EXC_SS = 12, X86_EXC_GP = 13, X86_EXC_PF = 14, X86_EXC_MF = 16,
+    X86_EXC_AC = 17, X86_EXC_MC = 18, X86_EXC_XM = 19,
+};
+
+/* segment register numbers, in encoding order */
+enum { X86_SEG_ES, X86_SEG_CS, X86_SEG_SS, X86_SEG_DS, X86_SEG_FS, X86_SEG_GS,
+       X86_SEG_LDTR, X86_SEG_TR, X86_SEG_COUNT };
+
+/* Descriptor-cache attributes: descriptor bits 40-47 in 0-7, 52-55 in 8-11. */
+#define X86_ATTR_TYPE 0x0fu
+#define X86_ATTR_S 0x10u
+#define X86_ATTR_DPL(a) (((a) >> 5) & 3)
+#define X86_ATTR_P 0x80u
+#define X86_ATTR_L 0x200u
+#define X86_ATTR_DB 0x400u
+#define X86_ATTR_G 0x800u
+
+struct x86_seg {
+    uint64_t base;
+    uint32_t limit;    /* byte-granular */
+    uint16_t sel;
+    uint16_t attr;
+    /* derived for the fast access checks */
+    uint64_t lo, hi;   /* valid offsets [lo, hi] */
+    bool can_read, can_write, usable;
+};
+
+/* Decoded instruction. */
+struct x86_insn {
+    uint16_t op;       /* 0x000-0x0ff one-byte, 0x100-0x1ff 0F xx */
+    uint8_t len;
+    uint8_t opsize;    /* 2, 4 or 8 */
+    uint8_t addrsize;  /* 2, 4 or 8 */
+    uint8_t seg;       /* segment of the memory operand */
+    uint8_t rep;       /* 0, 0xf2 or 0xf3 */
+    bool lock;
+    bool seg_override;
+    bool has_modrm;
+    uint8_t rex;       /* 0 if none */
+    uint8_t modrm, mod, reg, rm; /* reg/rm include REX extensions */
+    bool mem;          /* memory operand present (mod != 3) */
+    int8_t base, index;/* -1: none */
+    uint8_t scale;
+    bool rip_rel;
+    int64_t disp;
+    uint64_t imm, imm2;
+    uint8_t bytes[16];
+};
+
+/* software TLB entry: one 4 KiB linear page */
+struct x86_tlb_entry {
+    uint64_t tag_r;    /* linear page if reads may use host, else X86_TLB_NONE */
+    uint64_t tag_w;    /* linear page if writes may use host */
+    uint64_t lin;      /* linear page of the translation, or X86_TLB_NONE */
+    uint64_t phys;     /* physical page */
+    uint8_t *host;     /* host pointer of the page (NULL: go to the bus) */
+    uint8_t perm;      /* X86_TLB_* */
+};
+#define X86_TLB_NONE UINT64_MAX
+#define X86_TLB_SIZE 256
+#define X86_TLB_W 0x1u     /* writable at this privilege */
+#define X86_TLB_D 0x2u     /* dirty bit already set */
+#define X86_TLB_G 0x4u     /* global */
+#define X86_TLB_ROM 0x8u   /* host pointer is read-only memory */
+
+/* access kinds for translation */
+enum x86_access { X86_ACC_READ, X86_ACC_WRITE, X86_ACC_FETCH };
+
+/* CPU model profile: behaviour that differs between generations */
+enum x86_profile { X86_PROFILE_286, X86_PROFILE_386, X86_PROFILE_P6 };
+
+struct x86_cpuid_cfg {
+    char vendor[13];
+    uint32_t family, model, stepping;
+    uint32_t feat_edx, feat_ecx, ext_edx, ext_ecx;
+    uint32_t max_leaf, max_ext_leaf;
+    char brand[49];
+};
+
+/* lazy-flag state: flags in lf_mask are computed from lf_res/lf_aux */
+struct x86_lazy {
+    uint64_t res;  /* result truncated to size */
+    uint64_t aux;  /* carry/borrow-out vector (bit n-1 CF, bit 3 AF, OF from n-1^n-2) */
+    uint32_t mask; /* which arithmetic flags are lazy */
+    uint8_t size;  /* bytes */
+};
+
+struct x86_stats {
+    uint64_t insns, cycles, interrupts, nmis, tlb_hits, tlb_misses, decode_hits, decode_misses;
+    uint64_t exceptions[32];
+    uint64_t page_walks, io_accesses, mmio_accesses, halts;
+};
+
+struct x86_cpu {
+    struct sim_initiator ini;
+    struct component *comp;
+    struct sim *sim;
+    struct clock_domain *clock;
+    struct addr_space *mem, *io;
+    struct intack_iface *intack;
+    const char *intack_name;
+    uint16_t id;
+
+    /* architectural state */
+    uint64_t regs[16];
+    uint64_t rip;
+    uint32_t eflags;   /* authoritative except bits in lazy.mask */
+    struct x86_lazy lazy;
+    struct x86_seg seg[X86_SEG_COUNT];
+    uint64_t gdt_base, idt_base;
+    uint32_t gdt_limit, idt_limit;
+    uint64_t cr0, cr2, cr3, cr4;
+    uint64_t dr[8];
+    uint64_t efer, star, lstar, cstar, sfmask, kernel_gs_base;
+    uint64_t sysenter_cs, sysenter_esp, sysenter_eip;
+    uint64_t apic_base, misc_enable, pat, tsc_offset;
+    uint32_t mxcsr;
+    uint8_t xmm[16][16]; /* SSE register file (instructions later) */
+    struct x87 fpu;
+    int cpl;
+    enum x86_profile profile;
+    struct x86_cpuid_cfg cpuid;
+
+    /* derived mode */
+    bool pe, vm86, long64, code32, stack32, paging;
+    uint64_t a20_mask;
+
+    /* TLB: [0] supervisor, [1] user */
+    struct x86_tlb_entry tlb[2][X86_TLB_SIZE];
+    struct x86_tlb_entry *tlb_cur;
+    bool tlb_has_large;
+
+    /* current instruction */
+    struct x86_insn in;
+    uint64_t insn_rip, insn_rsp;
+    uint64_t next_rip;
+
+    /* exceptions */
+    jmp_buf fault_env;
+    bool fault_env_valid;
+    int fault_vec;
+    uint32_t fault_err;
+    bool fault_has_err;
+    int delivering;        /* vector whose delivery is in progress, or -1 */
+    int last_vector;       /* for x86_cpu_step */
+    bool shutdown;
+
+    /* interrupts and halt */
+    int intr_level, nmi_level, reset_level;
+    bool reset_pending;
+    bool nmi_pending, nmi_blocked;
+    bool attention;        /* check interrupts/traps before next insn */
+    bool irq_shadow;       /* STI / MOV SS shadow for one instruction */
+    bool halted;
+    bool a20_wired;
+    int a20_level;
+    int ignne_level;
+    struct signal *ferr;
+
+    /* time */
+    uint64_t cycles;       /* clock cycles since power-on (TSC base) */
+    uint64_t cycle_limit;  /* run until cycles reaches this */
+    sim_time_t time_origin;
+    uint8_t cycle_table[512];
+
+    /* debug */
+    FILE *trace;
+    FILE *trace_owned;
+    const struct x86_timing_hooks *hooks;
+    struct x86_timing_hooks hooks_copy;
+    bool slow_loop;        /* trace, hooks or TF: per-instruction checks */
+    uint64_t ud_logged[8]; /* opcode bitmap: log each undefined opcode once */
+
+    struct x86_stats stats;
+};
+
+/* --- faults (x86_core.c) ------------------------------------------------ */
+_Noreturn void x86_fault(struct x86_cpu *cpu, int vec, uint32_t err, bool has_err);
+static inline _Noreturn void x86_gp(struct x86_cpu *cpu, uint32_t err)
+{
+    x86_fault(cpu, X86_EXC_GP, err, true);
+}
+static inline _Noreturn void x86_ud(struct x86_cpu *cpu)
+{
+    x86_fault(cpu, X86_EXC_UD, 0, false);
+}
+void x86_log_undefined(struct x86_cpu *cpu);
+_Noreturn void x86_undefined(struct x86_cpu *cpu); /* logs once, then #UD */
+
+/* --- core helpers (x86_core.c) -------------------------------------------- */
+uint64_t x86_alu(struct x86_cpu *cpu, unsigned op, uint64_t a, uint64_t b, unsigned size);
+uint64_t x86_shift(struct x86_cpu *cpu, unsigned op, uint64_t v, unsigned count, unsigned size);
+void x86_push(struct x86_cpu *cpu, unsigned size, uint64_t v);
+uint64_t x86_pop(struct x86_cpu *cpu, unsigned size);
+uint64_t x86_stack_peek(struct x86_cpu *cpu, unsigned offset, unsigned size);
+void x86_jump_near(struct x86_cpu *cpu, uint64_t target, unsigned opsize);
+void x86_step_insn(struct x86_cpu *cpu);
+void x86_insn_observed(struct x86_cpu *cpu); /* trace and decode hook */
+
+/* --- flags (x86_core.c) ------------------------------------------------- */
+uint32_t x86_get_flags(struct x86_cpu *cpu);
+/* Writes EFLAGS under `mask` (bits outside keep their value). */
+void x86_set_flags(struct x86_cpu *cpu, uint32_t value, uint32_t mask);
+
+/* --- memory (x86_mmu.c) -------------------------------------------------- */
+void x86_tlb_flush(struct x86_cpu *cpu, bool include_global);
+void x86_tlb_flush_page(struct x86_cpu *cpu, uint64_t lin);
+void x86_update_mode(struct x86_cpu *cpu);
+/* Translates lin for an access by privilege `user`; on failure raises #PF
+ * (if `raise`) or returns false with *pf_err set. */
+bool x86_translate(struct x86_cpu *cpu, uint64_t lin, enum x86_access acc, bool user,
+                   bool raise, uint64_t *phys, struct x86_tlb_entry **entry);
+uint64_t x86_read_lin_slow(struct x86_cpu *cpu, uint64_t lin, unsigned size,
+                           enum x86_access acc, bool user);
+void x86_write_lin_slow(struct x86_cpu *cpu, uint64_t lin, unsigned size, uint64_t v, bool user);
+/* Non-raising access for the x87 callbacks: returns false on fault (recorded). */
+bool x86_try_read_lin(struct x86_cpu *cpu, uint64_t lin, void *buf, unsigned len, bool user);
+bool x86_try_write_lin(struct x86_cpu *cpu, uint64_t lin, const void *buf, unsigned len, bool user);
+uint64_t x86_phys_read(struct x86_cpu *cpu, uint64_t phys, unsigned size, enum bus_kind kind);
+void x86_phys_write(struct x86_cpu *cpu, uint64_t phys, unsigned size, uint64_t v,
+                    enum bus_kind kind);
+void x86_sync(struct x86_cpu *cpu);
+void x86_after_device_access(struct x86_cpu *cpu);
+
+/* --- segments and protection (x86_prot.c) -------------------------------- */
+void x86_seg_derive(struct x86_seg *s, bool pe, bool long64);
+void x86_load_seg_real(struct x86_cpu *cpu, int seg, uint16_t sel);
+/* Loads a data/stack segment register with protected-mode checks. */
+void x86_load_seg(struct x86_cpu *cpu, int seg, uint16_t sel);
+void x86_far_jump(struct x86_cpu *cpu, uint16_t sel, uint64_t off, bool is_call,
+                  unsigned opsize);
+void x86_far_return(struct x86_cpu *cpu, unsigned opsize, uint16_t pop_bytes);
+void x86_iret(struct x86_cpu *cpu, unsigned opsize);
+/* Delivers an interrupt/exception. `soft`: INT n/INT3/INTO (DPL check);
+ * next_rip is the return address for traps and software interrupts. */
+void x86_deliver(struct x86_cpu *cpu, int vec, bool soft, bool has_err, uint32_t err,
+                 uint64_t ret_rip);
+void x86_lldt(struct x86_cpu *cpu, uint16_t sel);
+void x86_ltr(struct x86_cpu *cpu, uint16_t sel);
+bool x86_io_allowed(struct x86_cpu *cpu, uint16_t port, unsigned size);
+/* LAR/LSL/VERR/VERW: returns false if the selector does not qualify */
+bool x86_lar_lsl(struct x86_cpu *cpu, uint16_t sel, bool lsl, uint32_t *out);
+bool x86_verify(struct x86_cpu *cpu, uint16_t sel, bool write);
+void x86_set_cr0(struct x86_cpu *cpu, uint64_t v);
+void x86_set_cr4(struct x86_cpu *cpu, uint64_t v);
+void x86_set_cr3(struct x86_cpu *cpu, uint64_t v);
+
+/* --- disassembler (x86_disasm.c) ----------------------------------------- */
+void x86_disasm_insn(const struct x86_insn *in, uint64_t ip, char *buf, size_t len);
+
+/* --- decoder (x86_decode.c) -------------------------------------------- */
+/* Fetch callback: returns the next byte of the instruction. */
+typedef int (*x86_fetch_fn)(void *ctx, unsigned index);
+/* Decodes into `in`; returns 0, or the exception vector (#UD for bad
+ * encodings, #GP for >15 bytes) and -2 when fetch failed. `bits` 16/32/64. */
+int x86_decode(struct x86_insn *in, int bits, x86_fetch_fn fetch, void *ctx);
+/* Same, with the first `avail` bytes already at buf (fast path). */
+int x86_decode_buf(struct x86_insn *in, int bits, const uint8_t *buf, unsigned avail,
+                   x86_fetch_fn more, void *ctx);
+
+/* --- fast memory access --------------------------------------------------- */
+
+static inline void x86_seg_fault(struct x86_cpu *cpu, int seg)
+{
+    x86_fault(cpu, seg == X86_SEG_SS ? X86_EXC_SS : X86_EXC_GP, 0, true);
+}
+
+/* Linear address of seg:off for an access of `size` bytes, with the
+ * segment's limit and type checks. */
+static inline uint64_t x86_lin(struct x86_cpu *cpu, int seg, uint64_t off, unsigned size,
+                               bool write)
+{
+    const struct x86_seg *s = &cpu->seg[seg];
+    if (X86_UNLIKELY(cpu->long64))
+        return (seg >= X86_SEG_FS ? s->base : 0) + off;
+    if (X86_UNLIKELY(off < s->lo || off + size - 1 > s->hi || !(write ? s->can_write : s->can_read)))
+        x86_seg_fault(cpu, seg);
+    return (s->base + off) & 0xffffffffu;
+}
+
+static inline bool x86_user(const struct x86_cpu *cpu)
+{
+    return cpu->cpl == 3;
+}
+
+static inline uint64_t x86_load_host(const uint8_t *p, unsigned size)
+{
+    switch (size) {
+    case 1: return *p;
+    case 2: { uint16_t v; memcpy(&v, p, 2); return v; }
+    case 4: { uint32_t v; memcpy(&v, p, 4); return v; }
+    default: { uint64_t v; memcpy(&v, p, 8); return v; }
+    }
+}
+
+static inline void x86_store_host(uint8_t *p, unsigned size, uint64_t v)
+{
+    switch (size) {
+    case 1: *p = (uint8_t)v; break;
+    case 2: { uint16_t w = (uint16_t)v; memcpy(p, &w, 2); break; }
+    case 4: { uint32_t w = (uint32_t)v; memcpy(p, &w, 4); break; }
+    default: memcpy(p, &v, 8); break;
+    }
+}
+
+static inline uint64_t x86_read_lin(struct x86_cpu *cpu, uint64_t lin, unsigned size)
+{
+    struct x86_tlb_entry *e = &cpu->tlb_cur[(lin >> 12) & (X86_TLB_SIZE - 1)];
+    if (X86_LIKELY(e->tag_r == (lin & ~0xfffull) && (lin & 0xfff) <= 0x1000u - size))
+        return x86_load_host(e->host + (lin & 0xfff), size);
+    return x86_read_lin_slow(cpu, lin, size, X86_ACC_READ, x86_user(cpu));
+}
+
+static inline void x86_write_lin(struct x86_cpu *cpu, uint64_t lin, unsigned size, uint64_t v)
+{
+    struct x86_tlb_entry *e = &cpu->tlb_cur[(lin >> 12) & (X86_TLB_SIZE - 1)];
+    if (X86_LIKELY(e->tag_w == (lin & ~0xfffull) && (lin & 0xfff) <= 0x1000u - size)) {
+        x86_store_host(e->host + (lin & 0xfff), size, v);
+        return;
+    }
+    x86_write_lin_slow(cpu, lin, size, v, x86_user(cpu));
+}
+
+static inline uint64_t x86_read(struct x86_cpu *cpu, int seg, uint64_t off, unsigned size)
+{
+    return x86_read_lin(cpu, x86_lin(cpu, seg, off, size, false), size);
+}
+
+static inline void x86_write(struct x86_cpu *cpu, int seg, uint64_t off, unsigned size, uint64_t v)
+{
+    x86_write_lin(cpu, x86_lin(cpu, seg, off, size, true), size, v);
+}
+
+/* Supervisor accesses to system structures (GDT, IDT, TSS). */
+static inline uint64_t x86_read_sys(struct x86_cpu *cpu, uint64_t lin, unsigned size)
+{
+    return x86_read_lin_slow(cpu, lin, size, X86_ACC_READ, false);
+}
+static inline void x86_write_sys(struct x86_cpu *cpu, uint64_t lin, unsigned size, uint64_t v)
+{
+    x86_write_lin_slow(cpu, lin, size, v, false);
+}
+
+/* --- registers ------------------------------------------------------------ */
+
+static inline uint64_t x86_size_mask(unsigned size)
+{
+    return size >= 8 ? ~0ull : (1ull << (size * 8)) - 1;
+}
+
+static inline uint64_t x86_reg(const struct x86_cpu *cpu, int r, unsigned size, bool rex)
+{
+    if (size == 1) {
+        if (r >= 4 && r < 8 && !rex)
+            return (cpu->regs[r - 4] >> 8) & 0xff;
+        return cpu->regs[r] & 0xff;
+    }
+    return cpu->regs[r] & x86_size_mask(size);
+}
+
+static inline void x86_set_reg(struct x86_cpu *cpu, int r, unsigned size, bool rex, uint64_t v)
+{
+    switch (size) {
+    case 1:
+        if (r >= 4 && r < 8 && !rex)
+            cpu->regs[r - 4] = (cpu->regs[r - 4] & ~0xff00ull) | ((v & 0xff) << 8);
+        else
+            cpu->regs[r] = (cpu->regs[r] & ~0xffull) | (v & 0xff);
+        break;
+    case 2: cpu->regs[r] = (cpu->regs[r] & ~0xffffull) | (v & 0xffff); break;
+    case 4: cpu->regs[r] = (uint32_t)v; break;
+    default: cpu->regs[r] = v; break;
+    }
+}
+
+/* stack pointer in the current stack size */
+static inline uint64_t x86_sp_mask(const struct x86_cpu *cpu)
+{
+    return cpu->long64 ? ~0ull : cpu->stack32 ? 0xffffffffull : 0xffffull;
+}
+
+#endif
