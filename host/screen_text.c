@@ -6,7 +6,7 @@
 
 #include "models/vga/cp437.h"
 
-#define SCREEN_TEXT_MAX_COLOURS 8
+#define SCREEN_TEXT_MAX_COLOURS 32
 
 void screen_text_init(struct screen_text *st)
 {
@@ -88,42 +88,45 @@ int screen_text_match_cell(const struct screen_text *st, const struct display_su
     int h = st->font_height;
     if (!h || x < 0 || y < 0 || x + 8 > s->width || y + h > s->height)
         return -1;
+    /* One pass: number the colours of the cell and build, for each, the
+     * bitmap of its pixels. The glyph is drawn in one colour, so one of
+     * these bitmaps is the glyph (text over pictures and shadows has more
+     * than two colours). */
     uint32_t colour[SCREEN_TEXT_MAX_COLOURS];
     int count[SCREEN_TEXT_MAX_COLOURS], ncolours = 0;
+    uint8_t masks[SCREEN_TEXT_MAX_COLOURS][32];
     for (int r = 0; r < h; r++) {
         const uint32_t *row = s->pixels + (size_t)(y + r) * (size_t)s->stride + x;
+        for (int k = 0; k < ncolours; k++)
+            masks[k][r] = 0;
         for (int i = 0; i < 8; i++) {
             int k = 0;
             while (k < ncolours && colour[k] != row[i])
                 k++;
-            if (k < ncolours) {
-                count[k]++;
-            } else if (ncolours < SCREEN_TEXT_MAX_COLOURS) {
-                colour[ncolours] = row[i];
-                count[ncolours++] = 1;
+            if (k == ncolours) {
+                if (ncolours == SCREEN_TEXT_MAX_COLOURS)
+                    return -1; /* a picture, not text */
+                colour[k] = row[i];
+                count[k] = 0;
+                memset(masks[k], 0, (size_t)h);
+                ncolours++;
             }
+            count[k]++;
+            masks[k][r] |= (uint8_t)(0x80 >> i);
         }
     }
     if (ncolours == 1)
         return 0x20;
-    /* The glyph is drawn in one colour: try each colour's pixels as the
-     * glyph's dots (text over pictures and shadows has more than two). */
-    int best = -1;
+    int best = -1, best_count = 0;
     for (int k = 0; k < ncolours; k++) {
-        uint8_t rows[32];
-        for (int r = 0; r < h; r++) {
-            const uint32_t *row = s->pixels + (size_t)(y + r) * (size_t)s->stride + x;
-            uint8_t bits = 0;
-            for (int i = 0; i < 8; i++)
-                bits = (uint8_t)(bits << 1 | (row[i] == colour[k]));
-            rows[r] = bits;
-        }
-        int code = screen_text_lookup(st, rows);
+        int code = screen_text_lookup(st, masks[k]);
         /* The least common matching colour is the glyph, the rest is ground. */
-        if (code >= 0 && (best < 0 || count[k] < count[best >> 8]))
-            best = k << 8 | code;
+        if (code >= 0 && (best < 0 || count[k] < best_count)) {
+            best = code;
+            best_count = count[k];
+        }
     }
-    return best < 0 ? -1 : (best & 0xFF);
+    return best;
 }
 
 /* Counts the cells at this origin that read as a character, and the cells
@@ -148,9 +151,14 @@ static void screen_text_find_origin(struct screen_text *st, const struct display
 {
     int busy;
     int best = screen_text_score(st, s, st->origin_x, st->origin_y, &busy);
-    /* Screens rarely move their grid: keep it while most busy cells read. */
-    if (best > 0 && best * 2 >= busy)
+    /* Screens rarely move their grid: keep it while most busy cells read,
+     * and search a given frame only once. */
+    if ((best > 0 && best * 2 >= busy) ||
+        (st->searched && st->searched_frame == s->frame && st->searched_pixels == s->pixels))
         return;
+    st->searched = true;
+    st->searched_frame = s->frame;
+    st->searched_pixels = s->pixels;
     for (int oy = 0; oy < st->font_height; oy++)
         for (int ox = 0; ox < 8; ox++) {
             int score = screen_text_score(st, s, ox, oy, &busy);
@@ -158,6 +166,8 @@ static void screen_text_find_origin(struct screen_text *st, const struct display
                 best = score;
                 st->origin_x = ox;
                 st->origin_y = oy;
+                if (score * 2 >= busy)
+                    return;
             }
         }
 }

@@ -10,6 +10,7 @@
 #ifndef CW_SCREEN_TEXT_H
 #define CW_SCREEN_TEXT_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -23,6 +24,9 @@ struct screen_text {
     uint8_t glyphs[256][32];          /* CP437 order, bit 7 = leftmost dot */
     int16_t table[SCREEN_TEXT_TABLE]; /* glyph bitmap hash -> code + 1 */
     int origin_x, origin_y;           /* grid origin found last time */
+    bool searched;                    /* a full origin search ran for: */
+    uint64_t searched_frame;
+    const uint32_t *searched_pixels;
 };
 
 /* Starts with no font (graphics screens then read as nothing). */
