@@ -216,6 +216,11 @@ int ynode_error(struct cw_error *err, const struct ynode *at, const char *fmt, .
     va_start(ap, fmt);
     vsnprintf(text, sizeof text, fmt, ap);
     va_end(ap);
+    /* Names quoted from the file may hold newlines or tabs; a message
+     * stays on one line. */
+    for (char *p = text; *p; p++)
+        if ((unsigned char)*p < 0x20 || *p == 0x7f)
+            *p = '?';
     if (!at)
         return cw_errorf(err, "%s", text);
     if (at->line <= 0)
@@ -678,7 +683,10 @@ static int ytree_text_write(void *opaque, unsigned char *buffer, size_t size)
 static int ytree_emit_scalar(yaml_emitter_t *e, const char *text, bool quoted)
 {
     yaml_event_t ev;
-    yaml_scalar_style_t style = quoted ? YAML_SINGLE_QUOTED_SCALAR_STYLE : YAML_ANY_SCALAR_STYLE;
+    /* An empty value is written '' so that it reads back as a value (an
+     * empty document would read back as an empty map). */
+    yaml_scalar_style_t style = quoted || !text[0] ? YAML_SINGLE_QUOTED_SCALAR_STYLE
+                                                   : YAML_ANY_SCALAR_STYLE;
     if (!yaml_scalar_event_initialize(&ev, NULL, NULL, (yaml_char_t *)text, (int)strlen(text),
                                       1, 1, style))
         return 0;
