@@ -462,7 +462,7 @@ static int i8259_create(struct component *c, const struct params *p, struct cw_e
 
     s->int_out = signal_create(c->sim, c, "int");
     for (int line = 0; line < 8; line++) {
-        char pin[8];
+        char pin[16];
         snprintf(pin, sizeof pin, "ir%d", line);
         if (signal_input_register(c->sim, c, pin, i8259_input, s, line) < 0)
             return cw_errorf(err, "%s: cannot register input %s", c->name, pin);

@@ -603,7 +603,7 @@ static int i8254_create(struct component *c, const struct params *p, struct cw_e
         struct i8254_counter *k = &s->counter[i];
         static const char *const edge_stats[I8254_COUNTERS] = {"out0-edges", "out1-edges",
                                                                "out2-edges"};
-        char pin[8];
+        char pin[16];
         k->pit = s;
         k->index = i;
         k->gate = 1; /* an unwired GATE is pulled high, as GATE0/1 on a PC */
