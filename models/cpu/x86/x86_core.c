@@ -282,19 +282,17 @@ uint64_t x86_shift(struct x86_cpu *cpu, unsigned op, uint64_t v, unsigned count,
         cpu->eflags = (f & ~(X86_CF | X86_OF)) | (cf ? X86_CF : 0) | (of ? X86_OF : 0);
         return r;
     }
-    case 3: { /* RCR */
+    case 3: { /* RCR: OF from the two top bits of the result */
         unsigned c = count % (n + 1);
         uint64_t carry = (f & X86_CF) ? 1 : 0;
         r = v;
-        of = (((r & msb) != 0) ^ carry);
         for (unsigned i = 0; i < c; i++) {
             uint64_t out = r & 1;
             r = (r >> 1) | (carry ? msb : 0);
             carry = out;
         }
         cf = carry;
-        if (c)
-            of = (((r >> (n - 1)) ^ (r >> (n - 2))) & 1) != 0;
+        of = (((r >> (n - 1)) ^ (r >> (n - 2))) & 1) != 0;
         cpu->eflags = (f & ~(X86_CF | X86_OF)) | (cf ? X86_CF : 0) | (of ? X86_OF : 0);
         return r;
     }
@@ -541,6 +539,7 @@ static void x86_string(struct x86_cpu *cpu, const struct x86_insn *in)
         /* interruptible between iterations: restart the instruction */
         if (cpu->cycles >= cpu->cycle_limit || cpu->attention) {
             cpu->next_rip = cpu->insn_rip;
+            cpu->string_restart = true;
             return;
         }
     }
@@ -678,18 +677,21 @@ static void x86_daa_das(struct x86_cpu *cpu, bool sub)
 {
     uint32_t f = x86_get_flags(cpu);
     uint8_t al = (uint8_t)cpu->regs[0], old = al;
-    bool cf = false, af = false;
+    bool old_cf = (f & X86_CF) != 0, cf = false, af = false;
     if ((al & 0xf) > 9 || (f & X86_AF)) {
+        cf = old_cf || (sub ? al < 6 : al > 0xf9);
         al = sub ? (uint8_t)(al - 6) : (uint8_t)(al + 6);
         af = true;
     }
-    if (old > 0x99 || (f & X86_CF)) {
+    if (old > 0x99 || old_cf) {
         al = sub ? (uint8_t)(al - 0x60) : (uint8_t)(al + 0x60);
         cf = true;
+    } else if (!sub) {
+        cf = false;
     }
     x86_set_reg(cpu, 0, 1, true, al);
-    /* OF is undefined; the P6 and the 286 leave it as the signed overflow
-     * of the adjustment, computed like an add/sub of the correction. */
+    /* OF is undefined; the 286 leaves the signed overflow of the whole
+     * adjustment, as if added/subtracted in one step. */
     bool of = sub ? ((old & 0x80) && !(al & 0x80)) : (!(old & 0x80) && (al & 0x80));
     x86_flags_szp8(cpu, al, cf, af, of);
 }
@@ -1328,8 +1330,8 @@ static void x86_exec(struct x86_cpu *cpu, struct x86_insn *in)
     uint64_t a, b, r;
     struct x86_rmw w;
 
-    if (X86_UNLIKELY(in->lock))
-        x86_lock_check(cpu, in);
+    if (X86_UNLIKELY(in->lock) && cpu->profile != X86_PROFILE_286)
+        x86_lock_check(cpu, in); /* the 286 accepts LOCK anywhere */
     if (op >= 0x100) {
         x86_exec_0f(cpu, in);
         return;
@@ -1468,7 +1470,7 @@ static void x86_exec(struct x86_cpu *cpu, struct x86_insn *in)
         x86_set_reg(cpu, in->reg, size, in->rex, x86_rm_read(cpu, in, size));
         return;
     case 0x8c: /* MOV r/m, Sreg */
-        if ((in->reg & 7) > 5)
+        if ((in->reg & 7) > (cpu->profile == X86_PROFILE_286 ? 3 : 5))
             x86_undefined(cpu);
         x86_rm_write(cpu, in, in->mem ? 2 : in->opsize, cpu->seg[in->reg & 7].sel);
         return;
@@ -1479,7 +1481,7 @@ static void x86_exec(struct x86_cpu *cpu, struct x86_insn *in)
         return;
     case 0x8e: { /* MOV Sreg, r/m */
         unsigned s = in->reg & 7;
-        if (s == X86_SEG_CS || s > 5)
+        if (s == X86_SEG_CS || s > (cpu->profile == X86_PROFILE_286 ? 3u : 5u))
             x86_undefined(cpu);
         x86_load_seg(cpu, (int)s, (uint16_t)x86_rm_read(cpu, in, 2));
         if (s == X86_SEG_SS) {
@@ -2016,6 +2018,8 @@ static void x86_fetch_decode(struct x86_cpu *cpu)
             avail = 15;
     }
     int bits = cpu->long64 ? 64 : cpu->code32 ? 32 : 16;
+    if (X86_UNLIKELY(cpu->profile == X86_PROFILE_286))
+        bits = -16; /* 286: 10-byte instruction limit */
     int rc = x86_decode_buf(&cpu->in, bits, buf, avail, x86_fetch_more, cpu);
     if (X86_UNLIKELY(rc != 0)) {
         if (rc == X86_EXC_UD)

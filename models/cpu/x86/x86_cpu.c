@@ -422,10 +422,13 @@ int x86_cpu_step(struct x86_cpu *cpu)
     if (cpu->attention)
         x86_service(cpu);
     if (!cpu->halted && !cpu->shutdown) {
-        if (cpu->slow_loop)
-            x86_step_slow(cpu);
-        else
-            x86_step_insn(cpu);
+        do {
+            cpu->string_restart = false;
+            if (cpu->slow_loop)
+                x86_step_slow(cpu);
+            else
+                x86_step_insn(cpu);
+        } while (cpu->string_restart);
     }
     cpu->fault_env_valid = false;
     return -1;
@@ -459,6 +462,8 @@ void x86_cpu_set_reg(struct x86_cpu *cpu, enum x86_reg_id r, uint64_t v)
     case X86_RFLAGS:
         cpu->lazy.mask = 0;
         cpu->eflags = ((uint32_t)v | 2u) & ~0xffc08028u;
+        if (cpu->profile == X86_PROFILE_286)
+            cpu->eflags &= cpu->pe ? 0x7fffu : 0x0fffu;
         cpu->attention = true;
         x86_update_mode(cpu);
         break;

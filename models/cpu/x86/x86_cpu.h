@@ -202,6 +202,7 @@ struct x86_cpu {
     struct x86_insn in;
     uint64_t insn_rip, insn_rsp;
     uint64_t next_rip;
+    bool string_restart;   /* a REP string instruction stopped early */
 
     /* exceptions */
     jmp_buf fault_env;
@@ -330,7 +331,9 @@ int x86_decode_buf(struct x86_insn *in, int bits, const uint8_t *buf, unsigned a
 
 static inline void x86_seg_fault(struct x86_cpu *cpu, int seg)
 {
-    x86_fault(cpu, seg == X86_SEG_SS ? X86_EXC_SS : X86_EXC_GP, 0, true);
+    /* the 286 reports every real-mode segment overrun as exception 13 */
+    bool ss = seg == X86_SEG_SS && !(cpu->profile == X86_PROFILE_286 && !cpu->pe);
+    x86_fault(cpu, ss ? X86_EXC_SS : X86_EXC_GP, 0, true);
 }
 
 /* Linear address of seg:off for an access of `size` bytes, with the

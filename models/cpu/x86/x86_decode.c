@@ -65,13 +65,14 @@ struct x86_decoder {
     void *ctx;
     struct x86_insn *in;
     unsigned pos;
+    unsigned max_len;
     bool failed;
 };
 
 static int x86_decode_byte(struct x86_decoder *d)
 {
     int b;
-    if (d->pos >= 15) {
+    if (d->pos >= d->max_len) {
         d->failed = true;
         return -1;
     }
@@ -190,7 +191,11 @@ static void x86_decode_imm(struct x86_decoder *d, unsigned kind, int bits)
 int x86_decode_buf(struct x86_insn *in, int bits, const uint8_t *buf, unsigned avail,
                    x86_fetch_fn more, void *ctx)
 {
-    struct x86_decoder d = { buf, avail, more, ctx, in, 0, false };
+    struct x86_decoder d = { buf, avail, more, ctx, in, 0, 15, false };
+    if (bits == -16) { /* the 286 limits instructions to 10 bytes */
+        bits = 16;
+        d.max_len = 10;
+    }
     bool opsize_pfx = false, addrsize_pfx = false;
     int b;
 
@@ -233,7 +238,7 @@ int x86_decode_buf(struct x86_insn *in, int bits, const uint8_t *buf, unsigned a
         break;
     }
     if (d.failed)
-        return d.pos >= 15 ? X86_EXC_GP : -2;
+        return d.pos >= d.max_len ? X86_EXC_GP : -2;
 
     if (bits == 64) {
         in->opsize = (in->rex & 8) ? 8 : opsize_pfx ? 2 : 4;
@@ -248,7 +253,7 @@ int x86_decode_buf(struct x86_insn *in, int bits, const uint8_t *buf, unsigned a
     if (b == 0x0f) {
         b = x86_decode_byte(&d);
         if (b < 0)
-            return d.pos >= 15 ? X86_EXC_GP : -2;
+            return d.pos >= d.max_len ? X86_EXC_GP : -2;
         in->op = (uint16_t)(0x100 | b);
         attr = x86_map2[b];
     } else {
@@ -272,7 +277,7 @@ int x86_decode_buf(struct x86_insn *in, int bits, const uint8_t *buf, unsigned a
         x86_decode_imm(&d, kind, bits);
     }
     if (d.failed)
-        return d.pos >= 15 ? X86_EXC_GP : -2;
+        return d.pos >= d.max_len ? X86_EXC_GP : -2;
     in->len = (uint8_t)d.pos;
     if (attr & BAD)
         return X86_EXC_UD;
