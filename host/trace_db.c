@@ -33,7 +33,7 @@
 /* The writer takes at most this many records between ring updates. */
 #define TRACE_WRITER_CHUNK 4096u
 /* Transaction rows per multi-row INSERT, and columns of tx_data. */
-#define TRACE_TX_PER_INSERT 32u
+#define TRACE_TX_PER_INSERT 64u
 #define TRACE_TX_COLUMNS 5u
 /* The producer pokes a sleeping writer every this many records. */
 #define TRACE_KICK_EVERY 4096u
@@ -311,7 +311,7 @@ static int trace_create_schema(struct trace_db *db, struct cw_error *err)
 
 static int trace_prepare_all(struct trace_db *db, struct cw_error *err)
 {
-    char many[64 + TRACE_TX_PER_INSERT * 16] = "INSERT INTO tx_data VALUES(?, ?, ?, ?, ?)";
+    char many[64 + TRACE_TX_PER_INSERT * 24] = "INSERT INTO tx_data VALUES(?, ?, ?, ?, ?)";
     for (unsigned i = 1; i < TRACE_TX_PER_INSERT; i++)
         strcat(many, ", (?, ?, ?, ?, ?)");
     return trace_prepare(db, many, &db->st_tx_many, err) ||

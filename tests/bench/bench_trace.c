@@ -2,10 +2,13 @@
  * Writes N million synthetic transactions (default 4) through the ring and
  * the writer thread, closes the database and prints, one per line,
  * "name<TAB>value<TAB>unit": end-to-end rows per second (first record to
- * closed file) and bytes per transaction row (file size / rows).
+ * closed file), bytes per transaction row (file size / rows), the rate the
+ * simulation side saw, rows per CPU second (both threads; steady under
+ * host load) and how often the simulation waited for the writer.
  * Usage: bench_trace [MILLIONS] [FILE] */
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -65,6 +68,16 @@ static void bench_next(struct bench_gen *g, struct bus_tx *tx, unsigned *space)
     tx->data = bench_rand(g) & (tx->size == 8 ? ~0ull : (1ull << (8 * tx->size)) - 1);
 }
 
+/* CPU seconds of the whole process (simulation side and writer thread):
+ * a measure that other load on the host does not distort. */
+static double bench_cpu_seconds(void)
+{
+    struct rusage ru;
+    getrusage(RUSAGE_SELF, &ru);
+    return (double)ru.ru_utime.tv_sec + (double)ru.ru_utime.tv_usec / 1e6 +
+           (double)ru.ru_stime.tv_sec + (double)ru.ru_stime.tv_usec / 1e6;
+}
+
 static double bench_seconds(void)
 {
     struct timespec ts;
@@ -101,6 +114,7 @@ int main(int argc, char **argv)
 
     struct bench_gen gen = {.rng = 0x9e3779b97f4a7c15ull, .pc = 0xf0000};
     double start = bench_seconds();
+    double cpu_start = bench_cpu_seconds();
     for (uint64_t i = 0; i < rows; i++) {
         struct bus_tx tx;
         unsigned space;
@@ -114,6 +128,7 @@ int main(int argc, char **argv)
         return 1;
     }
     double done = bench_seconds();
+    double cpu = bench_cpu_seconds() - cpu_start;
 
     struct stat stb;
     if (stat(path, &stb) != 0) {
@@ -123,6 +138,7 @@ int main(int argc, char **argv)
     printf("trace rows/s\t%.0f\trows/s\n", (double)rows / (done - start));
     printf("bytes per tx row\t%.2f\tbytes\n", (double)stb.st_size / (double)rows);
     printf("trace producer rows/s\t%.0f\trows/s\n", (double)rows / (produced - start));
+    printf("trace rows per CPU second\t%.0f\trows/s\n", (double)rows / cpu);
     printf("trace producer waits\t%llu\tcount\n", (unsigned long long)waits);
     if (argc <= 2)
         unlink(path);
