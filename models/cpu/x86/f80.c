@@ -165,6 +165,24 @@ static bool f80_round_up(unsigned rc, bool sign, bool odd, bool guard, bool stic
     }
 }
 
+/* True when rounding the normalized sig0.sig1 to prec bits carries out
+ * into the next power of two. */
+static bool f80_rounds_to_next_binade(unsigned rc, bool sign, unsigned prec, uint64_t sig0, uint64_t sig1)
+{
+    uint64_t mask = prec >= 64 ? 0 : ~0ull >> prec;
+    if ((sig0 | mask) != ~0ull)
+        return false;
+    bool guard, sticky;
+    if (prec >= 64) {
+        guard = sig1 >> 63;
+        sticky = (sig1 << 1) != 0;
+    } else {
+        guard = (sig0 >> (63 - prec)) & 1;
+        sticky = (sig0 & (mask >> 1)) != 0 || sig1 != 0;
+    }
+    return f80_round_up(rc, sign, true, guard, sticky);
+}
+
 static struct f80_rounded f80_round_core(struct f80_ctx *c, bool sign, int32_t e, uint64_t sig0,
                                          uint64_t sig1, const struct f80_format *f)
 {
@@ -183,15 +201,24 @@ static struct f80_rounded f80_round_core(struct f80_ctx *c, bool sign, int32_t e
         e -= (int32_t)sh;
     }
 
-    bool tiny = false, wrapped = false;
-    if (e < f->emin) {
+    bool tiny = false;
+    if (e == f->emin - 1 && f80_rounds_to_next_binade(c->rc, sign, f->prec, sig0, sig1)) {
+        /* Tininess is detected after rounding (as the x87 does): a value
+         * that rounds up to the smallest normal is not tiny. */
+    } else if (e < f->emin) {
+        if (f->wrap && !(c->masks & F80_UE) && e + F80_WRAP_BIAS < f->emin) {
+            /* So tiny that even the biased exponent does not fit (only
+             * FSCALE gets here): the hardware delivers a signed zero. */
+            c->flags |= F80_UE | F80_PE;
+            return r;
+        }
         if (f->wrap && !(c->masks & F80_UE)) {
             /* SDM 4.9.1.5: unmasked underflow delivers the result with the
              * exponent biased up by 24576. */
             e += F80_WRAP_BIAS;
             c->flags |= F80_UE;
-            wrapped = true;
         } else {
+            /* Masked (or a memory destination): denormalize. */
             tiny = true;
             f80_shift_right_jam(&sig0, &sig1, (uint32_t)(f->emin - e));
             e = f->emin;
@@ -223,10 +250,16 @@ static struct f80_rounded f80_round_core(struct f80_ctx *c, bool sign, int32_t e
     if (inc)
         c->flags |= F80_C1;
     if (tiny && (inexact || !(c->masks & F80_UE)))
-        c->flags |= F80_UE; /* tininess before rounding; masked: only if inexact */
-    (void)wrapped;
+        c->flags |= F80_UE; /* masked: only if inexact */
 
     if (e > f->emax) {
+        if (f->wrap && !(c->masks & F80_OE) && e - F80_WRAP_BIAS > f->emax) {
+            /* Beyond even the biased range (FSCALE): infinity, as the
+             * hardware delivers regardless of RC. */
+            c->flags |= F80_OE | F80_PE | F80_C1;
+            r.inf = true;
+            return r;
+        }
         if (!(c->masks & F80_OE)) {
             c->flags |= F80_OE;
             e -= F80_WRAP_BIAS; /* meaningful only for register destinations */
@@ -337,12 +370,19 @@ bool f80_check_operands(struct f80_ctx *c, struct f80 a, struct f80 b, struct f8
 
 /* ---- arithmetic ---- */
 
+/* Invalid operation on supported operands (SDM 4.9.1.2): it outranks the
+ * denormal-operand exception. */
+struct f80 f80_invalid(struct f80_ctx *c)
+{
+    c->flags = (uint16_t)((c->flags & ~F80_DE) | F80_IE);
+    return f80_indefinite();
+}
+
 static struct f80 f80_add_signs(struct f80_ctx *c, struct f80 a, bool sa, struct f80 b, bool sb)
 {
     if (f80_is_inf(a) && f80_is_inf(b)) {
         if (sa != sb) {
-            c->flags |= F80_IE;
-            return f80_indefinite();
+            return f80_invalid(c);
         }
         return f80_inf(sa);
     }
@@ -425,8 +465,7 @@ struct f80 f80_mul(struct f80_ctx *c, struct f80 a, struct f80 b)
     bool sign = f80_sign(a) ^ f80_sign(b);
     bool ai = f80_is_inf(a), bi = f80_is_inf(b), az = f80_is_zero(a), bz = f80_is_zero(b);
     if ((ai && bz) || (bi && az)) {
-        c->flags |= F80_IE;
-        return f80_indefinite();
+        return f80_invalid(c);
     }
     if (ai || bi)
         return f80_inf(sign);
@@ -448,8 +487,7 @@ struct f80 f80_div(struct f80_ctx *c, struct f80 a, struct f80 b)
     bool sign = f80_sign(a) ^ f80_sign(b);
     bool ai = f80_is_inf(a), bi = f80_is_inf(b), az = f80_is_zero(a), bz = f80_is_zero(b);
     if ((ai && bi) || (az && bz)) {
-        c->flags |= F80_IE;
-        return f80_indefinite();
+        return f80_invalid(c);
     }
     if (bz && !ai) {
         c->flags |= F80_ZE;
@@ -517,8 +555,7 @@ struct f80 f80_sqrt(struct f80_ctx *c, struct f80 a)
     if (f80_is_zero(a))
         return a;
     if (f80_sign(a)) {
-        c->flags |= F80_IE;
-        return f80_indefinite();
+        return f80_invalid(c);
     }
     if (f80_ctx_blocks_result(c))
         return a;
@@ -548,8 +585,7 @@ struct f80 f80_rem(struct f80_ctx *c, struct f80 a, struct f80 b, bool ieee, uns
     if (f80_check_operands(c, a, b, &n))
         return n;
     if (f80_is_inf(a) || f80_is_zero(b)) {
-        c->flags |= F80_IE;
-        return f80_indefinite();
+        return f80_invalid(c);
     }
     if (f80_ctx_blocks_result(c))
         return a;
@@ -673,8 +709,7 @@ struct f80 f80_scale(struct f80_ctx *c, struct f80 a, struct f80 b)
         return n;
     if (f80_is_inf(b)) {
         if (!f80_sign(b) ? f80_is_zero(a) : f80_is_inf(a)) {
-            c->flags |= F80_IE;
-            return f80_indefinite();
+            return f80_invalid(c);
         }
     }
     if (f80_ctx_blocks_result(c))
@@ -821,8 +856,6 @@ static uint64_t f80_to_ieee(struct f80_ctx *c, struct f80 a, unsigned frac_bits,
         return sign_bit | inf;
     if (f80_is_zero(a))
         return sign_bit;
-    if (f80_is_denormal(a))
-        c->flags |= F80_DE;
     int32_t e;
     uint64_t m;
     f80_unpack(a, &e, &m);
@@ -849,8 +882,6 @@ int64_t f80_to_int(struct f80_ctx *c, struct f80 a, unsigned bits, bool truncate
     }
     if (f80_is_zero(a))
         return 0;
-    if (f80_is_denormal(a))
-        c->flags |= F80_DE;
     bool sign = f80_sign(a);
     int32_t e;
     uint64_t m;

@@ -52,6 +52,10 @@ bool f80_is_snan(struct f80 a);
 bool f80_is_unsupported(struct f80 a);  /* unnormal, pseudo-NaN, pseudo-infinity */
 bool f80_is_denormal(struct f80 a);     /* denormal or pseudo-denormal */
 
+/* Raises IE for an invalid operation (dropping DE, which it outranks) and
+ * returns the QNaN indefinite. */
+struct f80 f80_invalid(struct f80_ctx *c);
+
 struct f80 f80_make(bool sign, unsigned exp, uint64_t mant);
 struct f80 f80_indefinite(void);
 struct f80 f80_zero(bool sign);

@@ -211,9 +211,19 @@ static struct f80 f80w_round(struct f80_ctx *c, struct f80w w)
     struct f80_ctx full = *c;
     full.prec = 64;
     full.flags = 0;
+    /* The computed value is never exact: keep a sticky bit so directed
+     * rounding and the inexact flag behave as for the true value (the x87
+     * reports PE on every transcendental result). */
     struct f80 r = f80w_is_zero(w) ? f80_zero(w.neg)
-                                   : f80_round_pack(&full, w.neg, w.exp + F80_BIAS, w.hi, w.lo);
-    c->flags |= full.flags;
+                                   : f80_round_pack(&full, w.neg, w.exp + F80_BIAS, w.hi, w.lo ? w.lo | 1 : 0);
+    if (c->masks & F80_UE) {
+        /* Every result is inexact, so a masked underflow is reported
+         * exactly when the delivered result is denormal or zero. */
+        full.flags &= (uint16_t)~F80_UE;
+        if (f80_exp(r) == 0 && !f80_is_zero(f80w_is_zero(w) ? r : f80_inf(false)))
+            full.flags |= F80_UE;
+    }
+    c->flags |= full.flags | F80_PE;
     return r;
 }
 
@@ -309,13 +319,11 @@ struct f80 f80_yl2x(struct f80_ctx *c, struct f80 x, struct f80 y)
         return n;
     bool xz = f80_is_zero(x), xi = f80_is_inf(x), yz = f80_is_zero(y), yi = f80_is_inf(y);
     if (f80_sign(x) && !xz) {
-        c->flags |= F80_IE;
-        return f80_indefinite();
+        return f80_invalid(c);
     }
     bool x_one = f80_exp(x) == F80_BIAS && x.mant == F80_INT_BIT;
     if ((xz && yz) || (xi && yz) || (x_one && yi)) {
-        c->flags |= F80_IE;
-        return f80_indefinite();
+        return f80_invalid(c);
     }
     if (xz && !yi) {
         c->flags |= F80_ZE;
@@ -344,15 +352,18 @@ struct f80 f80_yl2xp1(struct f80_ctx *c, struct f80 x, struct f80 y)
     if (f80_check_operands(c, x, y, &n))
         return n;
     bool xz = f80_is_zero(x), yz = f80_is_zero(y), yi = f80_is_inf(y);
+    if (f80_is_inf(x) && !f80_sign(x) && !yz) {
+        if (f80_ctx_blocks_result(c))
+            return x;
+        return f80_inf(f80_sign(y));
+    }
     if ((xz && yi) || f80_is_inf(x)) {
-        c->flags |= F80_IE;
-        return f80_indefinite();
+        return f80_invalid(c);
     }
     struct f80w xw = f80w_from_f80(x);
     if (!xz && xw.neg && (xw.exp >= 0)) {
         /* x <= -1: log of a non-positive number */
-        c->flags |= F80_IE;
-        return f80_indefinite();
+        return f80_invalid(c);
     }
     if (f80_ctx_blocks_result(c))
         return x;
@@ -445,8 +456,7 @@ bool f80_trig(struct f80_ctx *c, struct f80 a, unsigned want, struct f80 *sin, s
         return true;
     }
     if (f80_is_inf(a)) {
-        c->flags |= F80_IE;
-        *sin = *cos = *tan = f80_indefinite();
+        *sin = *cos = *tan = f80_invalid(c);
         return true;
     }
     struct f80w x = f80w_from_f80(a);
@@ -457,6 +467,21 @@ bool f80_trig(struct f80_ctx *c, struct f80 a, unsigned want, struct f80 *sin, s
     if (f80_is_zero(a)) {
         *sin = *tan = a;
         *cos = f80_make(false, F80_BIAS, F80_INT_BIT);
+        return true;
+    }
+    if (x.exp < -40) {
+        /* sin x = x - x^3/6, tan x = x + x^3/3, cos x = 1 - x^2/2: the
+         * corrections lie far below the result's last bit, but they decide
+         * directed rounding and tininess. */
+        struct f80w d = x, one_minus = f80w_one;
+        d.exp -= 100;
+        one_minus.exp = -100;
+        if (want & 1)
+            *sin = f80w_round(c, f80w_sub(x, d));
+        if (want & 2)
+            *cos = f80w_round(c, f80w_sub(f80w_one, one_minus));
+        if (want & 4)
+            *tan = f80w_round(c, f80w_add(x, d));
         return true;
     }
     bool neg = x.neg;

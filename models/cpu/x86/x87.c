@@ -279,10 +279,12 @@ static void x87_compare(const struct x87_exec *x, struct f80 src, bool src_empty
 {
     struct x87 *f = x->f;
     int rel;
+    bool keep_c1 = to_eflags;
     if (x87_empty(f, 0) || src_empty) {
         if (!x87_stack_underflow(f))
-            return;
+            pops = 0;
         rel = F80_UNORDERED;
+        keep_c1 = false;
     } else {
         struct f80_ctx c;
         x87_ctx(f, &c);
@@ -290,10 +292,13 @@ static void x87_compare(const struct x87_exec *x, struct f80 src, bool src_empty
         if (src_denormal && !x87_nan_or_unsupported(a) && !f80_is_nan(src))
             c.flags |= F80_DE;
         rel = f80_compare(&c, a, src, quiet);
-        x87_set_c1(f, false);
+        if (!to_eflags)
+            x87_set_c1(f, false);
         x87_raise(f, c.flags);
+        /* The condition codes are written even when the exception is
+         * unmasked; only the pops are suppressed. */
         if (f80_ctx_blocks_result(&c))
-            return;
+            pops = 0;
     }
     bool z = rel == F80_EQ || rel == F80_UNORDERED;
     bool p = rel == F80_UNORDERED;
@@ -303,7 +308,8 @@ static void x87_compare(const struct x87_exec *x, struct f80 src, bool src_empty
         x->res->zf = z;
         x->res->pf = p;
         x->res->cf = cy;
-        x87_set_c1(f, false);
+        if (!keep_c1)
+            x87_set_c1(f, false);
     } else {
         x87_set_cc(f, z, p, false, cy);
     }
@@ -589,6 +595,8 @@ static enum x87_status x87_store(const struct x87_exec *x, enum x87_store_kind k
     /* Unmasked overflow/underflow on a memory destination stores nothing
      * (SDM 4.9.1.4, 4.9.1.5). */
     bool blocked = f80_ctx_blocks_result(&c) || (c.flags & ~c.masks & (F80_OE | F80_UE));
+    if (c.flags & ~c.masks & (F80_OE | F80_UE))
+        c.flags &= (uint16_t)~(F80_PE | F80_C1);
     if (!blocked && x87_write(x, 0, b, size[kind]))
         return X87_FAULT;
     x87_account(f, &c);
@@ -622,7 +630,8 @@ static enum x87_status x87_load_mem(const struct x87_exec *x, unsigned len, unsi
     }
     x87_set_c1(f, false);
     x87_raise(f, c.flags);
-    if (f80_ctx_blocks_result(&c))
+    /* A denormal source is loaded even when DE is unmasked. */
+    if (c.flags & ~c.masks & F80_IE)
         return X87_OK;
     x87_push(f, v);
     return X87_OK;
@@ -809,7 +818,6 @@ static void x87_fcmov(struct x87 *f, const struct x87_insn *in, unsigned i)
             x87_write_st(f, 0, f80_indefinite());
         return;
     }
-    x87_set_c1(f, false);
     if (x87_fcmov_condition(in))
         x87_write_st(f, 0, x87_st(f, i));
 }
@@ -948,6 +956,7 @@ static void x87_trig(struct x87 *f, unsigned want)
 {
     bool pushes = want != 1 && want != 2;
     if (pushes ? !x87_two_result_check(f) : x87_empty(f, 0)) {
+        f->sw &= (uint16_t)~X87_SW_C2;
         if (!pushes && x87_stack_underflow(f))
             x87_write_st(f, 0, f80_indefinite());
         return;
@@ -982,6 +991,7 @@ static void x87_trig(struct x87 *f, unsigned want)
 
 static void x87_fprem(struct x87 *f, bool ieee)
 {
+    f->sw &= (uint16_t)~X87_SW_C2; /* stays clear unless a partial remainder is delivered */
     if (x87_empty(f, 0) || x87_empty(f, 1)) {
         if (x87_stack_underflow(f))
             x87_write_st(f, 0, f80_indefinite());
@@ -991,9 +1001,18 @@ static void x87_fprem(struct x87 *f, bool ieee)
     x87_ctx(f, &c);
     unsigned q;
     bool partial;
-    struct f80 r = f80_rem(&c, x87_st(f, 0), x87_st(f, 1), ieee, &q, &partial);
+    struct f80 a = x87_st(f, 0), b = x87_st(f, 1);
+    struct f80 r = f80_rem(&c, a, b, ieee, &q, &partial);
     if (!x87_account(f, &c))
         return;
+    if (x87_nan_or_unsupported(r)) {
+        /* NaN or invalid result: C2 and C1 cleared, C0 and C3 kept */
+        f->sw &= (uint16_t)~(X87_SW_C2 | X87_SW_C1);
+        x87_write_st(f, 0, r);
+        return;
+    }
+    if (partial)
+        q = 0;
     x87_set_cc(f, q & 2, partial, q & 1, q & 4);
     x87_write_st(f, 0, r);
 }
@@ -1105,7 +1124,10 @@ static enum x87_status x87_exec_reg(const struct x87_exec *x, unsigned reg, unsi
         return X87_OK;
     case 0xDD:
         switch (reg) {
-        case 0: x87_set_phys_tag(f, x87_phys(f, rm), X87_TAG_EMPTY); return X87_OK;
+        case 0:
+            x87_set_phys_tag(f, x87_phys(f, rm), X87_TAG_EMPTY);
+            x87_set_c1(f, false);
+            return X87_OK;
         case 1: x87_fxch(f, rm); return X87_OK; /* FXCH4 alias */
         case 2: x87_fst_reg(f, rm, false); return X87_OK;
         case 3: x87_fst_reg(f, rm, true); return X87_OK;
