@@ -119,7 +119,7 @@ keyring_has_trixie() {
 }
 
 mkdir -p "$APTDIR/state/lists/partial" "$APTDIR/cache/archives/partial" \
-         "$APTDIR/etc/apt.conf.d" "$APTDIR/etc/preferences.d" "$APTDIR/etc/trusted.gpg.d" "$DEBDIR"
+         "$APTDIR/etc/apt.conf.d" "$APTDIR/etc/preferences.d" "$APTDIR/etc/trusted.gpg.d"
 : > "$APTDIR/state/status"
 
 if ! keyring_has_trixie "$KEYRING"; then
@@ -164,13 +164,21 @@ apt_private() {
 mkdir -p "$APTDIR/etc/sources.list.d"
 
 say "mirror $MIRROR, suite $SUITE"
+rm -f "$APTDIR"/state/lists/*_Packages* "$APTDIR"/state/lists/*Release*
 apt_private -q update >&2 || die "apt-get update against $MIRROR ($SUITE) failed"
+# apt-get update may only warn when the mirror is unreachable.
+ls "$APTDIR"/state/lists/*"${SUITE}"*_Packages* >/dev/null 2>&1 ||
+    die "apt-get update against $MIRROR ($SUITE) failed: no package index was fetched"
 
 # apt-get download verifies each .deb against the signed Packages index.
-rm -f "$DEBDIR"/*.deb.partial
-(cd "$DEBDIR" && rm -f ./*.deb && apt_private -q download $PACKAGES >&2) ||
+# Into a fresh directory first, so a failed download keeps the old cache.
+rm -rf "$DEBDIR.new"
+mkdir -p "$DEBDIR.new"
+(cd "$DEBDIR.new" && apt_private -q download $PACKAGES >&2) ||
     die "apt-get download of $PACKAGES failed"
-(cd "$DEBDIR" && sha256sum ./*.deb | sed 's| \./| |' > SHA256SUMS)
+(cd "$DEBDIR.new" && sha256sum ./*.deb | sed 's| \./| |' > SHA256SUMS)
+rm -rf "$DEBDIR"
+mv "$DEBDIR.new" "$DEBDIR"
 say "packages: $(cd "$DEBDIR" && ls ./*.deb | sed 's|^\./||' | tr '\n' ' ')"
 
 if [ -s "$ISO" ] && [ -s "$SERIAL_ISO" ] && [ -f "$STAMP" ] &&
