@@ -13,6 +13,7 @@
 #include <cmocka.h>
 
 #include "kernel/bus.h"
+#include "kernel/clock.h"
 #include "kernel/component.h"
 #include "kernel/signal.h"
 #include "kernel/sim.h"
@@ -509,6 +510,43 @@ static void test_single_mode_no_icw3(void **state)
     assert_int_equal(ack(r), 0x43);
 }
 
+/* The PC's timer interrupt: 8254 counter 0 in mode 2 drives IR0; each
+ * rising OUT0 edge (the reload) latches a request. */
+static void test_pit_drives_irq0(void **state)
+{
+    struct rig *r = *state;
+    struct cw_error err = {{0}};
+    const char *yaml = "type: i8254\nspace: io\nbase: 0x40\n";
+    struct ynode *y = ytree_load_string(yaml, strlen(yaml), "pit0", &err);
+    assert_non_null(y);
+    assert_non_null(component_create(r->sim, "pit0", component_type_find("i8254"), y, &err));
+    rig_wire(r, "pit0.out0", "pic0.ir0");
+    pc_init(r);
+    struct clock_domain clk;
+    clock_init(&clk, "pit", 1193182, 1);
+    out8(r, 0x43, 0x34);
+    out8(r, 0x40, 0xA9); /* 1193 pulses, about 1 ms */
+    out8(r, 0x40, 0x04);
+    /* OUT0 leaves its power-on low level when the mode is programmed: that
+     * first rising edge is a request too. */
+    assert_int_equal(r->cpu_int, 1);
+    assert_int_equal(ack(r), 0x08);
+    eoi(r, 0x20);
+    for (uint64_t k = 1; k <= 20; k++) {
+        sim_time_t edge = clock_cycles_to_time(&clk, 1 + 1193 * k);
+        struct sim_limits lim = {edge, 0, 0};
+        sim_run(r->sim, &lim);
+        assert_int_equal(r->cpu_int, 0);
+        lim.until_time = edge + 1;
+        sim_run(r->sim, &lim);
+        assert_int_equal(r->cpu_int, 1);
+        assert_int_equal(ack(r), 0x08);
+        eoi(r, 0x20);
+    }
+    assert_int_equal(r->cpu_int_rises, 21);
+    ytree_free(y);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -530,6 +568,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_ltim_level_mode, rig_setup, rig_teardown),
         cmocka_unit_test_setup_teardown(test_special_fully_nested, rig_setup, rig_teardown),
         cmocka_unit_test_setup_teardown(test_single_mode_no_icw3, rig_setup, rig_teardown),
+        cmocka_unit_test_setup_teardown(test_pit_drives_irq0, rig_setup, rig_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
