@@ -5,6 +5,8 @@
 #ifndef CW_IFACE_H
 #define CW_IFACE_H
 
+#include <stdio.h>
+
 #include "types.h"
 
 /* --- "display": a frame source (VGA) ------------------------------------- */
@@ -65,6 +67,14 @@ struct chardev_iface {
 struct media_iface {
     /* Inserts (path non-NULL) or ejects media. */
     int (*insert)(void *opaque, const char *path, struct cw_error *err);
+    void *opaque;
+};
+
+/* --- "insn-trace": per-instruction trace of a CPU ------------------------------------ */
+
+struct insn_trace_iface {
+    /* Starts (out non-NULL) or stops writing one line per instruction. */
+    void (*set_output)(void *opaque, FILE *out);
     void *opaque;
 };
 
