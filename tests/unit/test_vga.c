@@ -593,6 +593,57 @@ static void test_planar_mode12_render(void **state)
     assert_int_equal(s->pixels[479 * s->stride + 632], 0x000000); /* 12 & 3 = 0 */
 }
 
+static void test_line_compare_split_screen(void **state)
+{
+    struct vga *v = &((struct rig *)*state)->v;
+    set_mode3(v);
+    setup_text_palette(v);
+    load_glyph(v, 'A', glyph_A);
+    crtc_w(v, 0x0A, 0x20);
+    vga_mem_write(v, 0x18000, 'A');
+    vga_mem_write(v, 0x18001, 0x1E);
+    crtc_w(v, 0x0D, 80); /* the top of the screen starts at row 1 */
+    crtc_w(v, 0x18, 199); /* line compare 199: bits 8 (CR07.4) and 9 (CR09.6) clear */
+    crtc_w(v, 0x07, 0x0F);
+    crtc_w(v, 0x09, 0x0F);
+    const struct display_surface *s = vga_update(v, 0);
+    assert_int_equal(s->height, 400);
+    assert_int_equal(s->pixels[5 * s->stride + 0], 0x000000); /* address 80: empty */
+    /* Line 200 onwards shows memory from address 0: 'A' row 5 is 0xC6. */
+    assert_int_equal(s->pixels[205 * s->stride + 0], 0xFFFF55);
+    assert_int_equal(s->pixels[205 * s->stride + 2], 0x0000AA);
+}
+
+static void test_cga_mode4_interleave(void **state)
+{
+    static const uint8_t seq4[5] = {0x03, 0x09, 0x03, 0x00, 0x02};
+    static const uint8_t crtc4[25] = {0x2D, 0x27, 0x28, 0x90, 0x2B, 0x80, 0xBF, 0x1F, 0x00,
+                                      0xC1, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x9C, 0x8E,
+                                      0x8F, 0x14, 0x00, 0x96, 0xB9, 0xA2, 0xFF};
+    static const uint8_t gc4[9] = {0x00, 0x00, 0x00, 0x00, 0x00, 0x30, 0x0F, 0x0F, 0xFF};
+    static const uint8_t atc4[21] = {0x00, 0x13, 0x15, 0x17, 0x02, 0x04, 0x06, 0x07, 0x10, 0x11, 0x12,
+                                     0x13, 0x14, 0x15, 0x16, 0x17, 0x01, 0x00, 0x03, 0x00, 0x00};
+    struct vga *v = &((struct rig *)*state)->v;
+    set_mode(v, 0x63, seq4, crtc4, gc4, atc4);
+    dac_w(v, 0x13, 0x3F, 0x00, 0x00);
+    dac_w(v, 0x15, 0x00, 0x3F, 0x00);
+    dac_w(v, 0x17, 0x00, 0x00, 0x3F);
+    vga_mem_write(v, 0x18000, 0xE4); /* pixels 3 2 1 0 */
+    vga_mem_write(v, 0x18001, 0x1B); /* pixels 0 1 2 3 */
+    vga_mem_write(v, 0x18000 + 0x2000, 0xC0); /* odd scan lines live 8 KiB up */
+    vga_mem_write(v, 0x18000 + 80, 0x80);     /* line 2 starts at byte 80 */
+    const struct display_surface *s = vga_update(v, 0);
+    assert_int_equal(s->width, 320);
+    assert_int_equal(s->height, 200);
+    const uint32_t c[4] = {0x000000, 0xFF0000, 0x00FF00, 0x0000FF};
+    const int row0[8] = {3, 2, 1, 0, 0, 1, 2, 3};
+    for (int x = 0; x < 8; x++)
+        assert_int_equal(s->pixels[x], c[row0[x]]);
+    assert_int_equal(s->pixels[1 * s->stride], c[3]);
+    assert_int_equal(s->pixels[2 * s->stride], c[2]);
+    assert_int_equal(s->pixels[3 * s->stride], c[0]);
+}
+
 static void test_blank_when_palette_access(void **state)
 {
     struct vga *v = &((struct rig *)*state)->v;
@@ -830,6 +881,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_text_readout, rig_setup, rig_teardown),
         cmocka_unit_test(test_cp437),
         cmocka_unit_test_setup_teardown(test_planar_mode12_render, rig_setup, rig_teardown),
+        cmocka_unit_test_setup_teardown(test_line_compare_split_screen, rig_setup, rig_teardown),
+        cmocka_unit_test_setup_teardown(test_cga_mode4_interleave, rig_setup, rig_teardown),
         cmocka_unit_test_setup_teardown(test_blank_when_palette_access, rig_setup, rig_teardown),
         cmocka_unit_test_setup_teardown(test_retrace_mode3, rig_setup, rig_teardown),
         cmocka_unit_test_setup_teardown(test_retrace_mode12, rig_setup, rig_teardown),
