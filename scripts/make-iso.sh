@@ -38,7 +38,7 @@ while [ $# -gt 0 ]; do
     case $1 in
         --refresh) refresh=1 ;;
         --cache) [ $# -ge 2 ] || die "--cache needs a directory"; CACHE=$2; shift ;;
-        -h|--help) sed -n '2,18p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+        -h|--help) sed -n '2,17p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
         *) die "unknown option '$1' (try --help)" ;;
     esac
     shift
@@ -174,6 +174,7 @@ ls "$APTDIR"/state/lists/*"${SUITE}"*_Packages* >/dev/null 2>&1 ||
 # Into a fresh directory first, so a failed download keeps the old cache.
 rm -rf "$DEBDIR.new"
 mkdir -p "$DEBDIR.new"
+# shellcheck disable=SC2086 # the package list is meant to split
 (cd "$DEBDIR.new" && apt_private -q download $PACKAGES >&2) ||
     die "apt-get download of $PACKAGES failed"
 (cd "$DEBDIR.new" && sha256sum ./*.deb | sed 's| \./| |' > SHA256SUMS)
