@@ -310,8 +310,8 @@ static int fw_cfg_host_files(const struct params *p, struct fw_cfg_file *files, 
                                "fw_cfg file name '%s' is longer than 55 characters", map->keys[i]);
         if (ynode_string(map->items[i], &path, err) < 0)
             return -1;
-        uint8_t *data;
-        size_t len;
+        uint8_t *data = NULL;
+        size_t len = 0;
         if (fw_cfg_load_host_file(map->items[i], path, &data, &len, err) < 0)
             return -1;
         struct cw_error why = {{0}};
