@@ -312,7 +312,19 @@ enum { F_TRANS = 1, F_EFLAGS = 2, F_AX = 4, F_ENV = 8 };
     X(fbld_m80, 0xDF, 0x26, P_MEM_BCD, 0)                              \
     X(fild_m64, 0xDF, 0x2E, P_MEM_I64, 0)                              \
     X(fbstp_m80, 0xDF, 0x36, P_ST_BCD, 0)                              \
-    X(fistp_m64, 0xDF, 0x3E, P_ST_INT, 0)
+    X(fistp_m64, 0xDF, 0x3E, P_ST_INT, 0)                              \
+    X(fstp1_st1, 0xD9, 0xD9, P_ARITH, 0)                               \
+    X(fcom2_st1, 0xDC, 0xD1, P_ARITH, 0)                               \
+    X(fcomp3_st1, 0xDC, 0xD9, P_ARITH, 0)                              \
+    X(fxch4_st3, 0xDD, 0xCB, P_ARITH, 0)                               \
+    X(fcomp5_st1, 0xDE, 0xD1, P_ARITH, 0)                              \
+    X(ffreep_st1, 0xDF, 0xC1, P_ARITH, 0)                              \
+    X(fxch7_st1, 0xDF, 0xC9, P_ARITH, 0)                               \
+    X(fstp8_st1, 0xDF, 0xD1, P_ARITH, 0)                               \
+    X(fstp9_st1, 0xDF, 0xD9, P_ARITH, 0)                               \
+    X(fneni, 0xDB, 0xE0, P_UNARY, 0)                                   \
+    X(fndisi, 0xDB, 0xE1, P_UNARY, 0)                                  \
+    X(fnsetpm, 0xDB, 0xE4, P_UNARY, 0)
 
 #define X_HOST(id, op, modrm, prof, fl) HOST_FN(id, op, modrm)
 X87_OPS(X_HOST)
@@ -479,11 +491,13 @@ static void gen_case(const struct op_desc *d, struct io *io)
 {
     memset(io, 0, sizeof *io);
     uint16_t cw = 0x0040 | (uint16_t)(rnd_below(4) << 10);
-    static const uint16_t pcs[4] = {0x000, 0x200, 0x300, 0x300};
-    cw |= pcs[rnd_below(4)];
+    static const uint16_t pcs[5] = {0x000, 0x200, 0x300, 0x300, 0x100};
+    cw |= pcs[rnd_below(5)];
     cw |= rnd_below(4) ? 0x3F : (uint16_t)(rnd() & 0x3F);
     unsigned top = rnd_below(8);
     uint16_t sw = (uint16_t)(top << 11) | (uint16_t)(rnd() & 0x4700);
+    if (rnd_below(4) == 0) /* sticky flags already set, masked ones only (no #MF on the host) */
+        sw |= (uint16_t)(rnd() & cw & 0x3F) | (uint16_t)(rnd() & 0x40);
     /* live registers counted from ST(0) */
     unsigned depth = 8;
     bool pushes = d->profile == P_PUSH || d->profile == P_PUSH2 || d->profile == P_TRIG ||

@@ -9,7 +9,9 @@
 
 #include <string.h>
 
-/* ---- 64/128-bit integer helpers ---- */
+/* ---- 64/128-bit integer helpers ----
+ * unsigned __int128 where the compiler has it; the portable fallbacks are
+ * exercised by building with -DF80_NO_INT128. */
 
 unsigned f80_clz64(uint64_t v)
 {
@@ -25,7 +27,7 @@ unsigned f80_clz64(uint64_t v)
 
 void f80_mul64(uint64_t a, uint64_t b, uint64_t *hi, uint64_t *lo)
 {
-#ifdef __SIZEOF_INT128__
+#if defined(__SIZEOF_INT128__) && !defined(F80_NO_INT128)
     unsigned __int128 p = (unsigned __int128)a * b;
     *hi = (uint64_t)(p >> 64);
     *lo = (uint64_t)p;
@@ -40,7 +42,7 @@ void f80_mul64(uint64_t a, uint64_t b, uint64_t *hi, uint64_t *lo)
 
 uint64_t f80_div128(uint64_t hi, uint64_t lo, uint64_t d, uint64_t *rem)
 {
-#ifdef __SIZEOF_INT128__
+#if defined(__SIZEOF_INT128__) && !defined(F80_NO_INT128)
     unsigned __int128 n = ((unsigned __int128)hi << 64) | lo;
     *rem = (uint64_t)(n % d);
     return (uint64_t)(n / d);

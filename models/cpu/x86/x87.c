@@ -1038,7 +1038,15 @@ static enum x87_status x87_exec_d9_reg(const struct x87_exec *x, unsigned reg, u
     case 1: x87_fxch(f, rm); return X87_OK;
     case 2:
         return rm == 0 ? X87_OK : X87_UD; /* FNOP */
-    case 3: x87_fst_reg(f, rm, true); return X87_OK; /* FSTP1 alias */
+    case 3: /* FSTP1: an alias of FSTP, except that an empty ST(0) just pops
+             * without a stack fault (measured on an x86-64 host) */
+        if (x87_empty(f, 0)) {
+            x87_set_c1(f, false);
+            x87_pop(f);
+            return X87_OK;
+        }
+        x87_fst_reg(f, rm, true);
+        return X87_OK;
     }
     unsigned op = x->in->modrm;
     switch (op) {
@@ -1153,6 +1161,7 @@ static enum x87_status x87_exec_reg(const struct x87_exec *x, unsigned reg, unsi
         switch (reg) {
         case 0: /* FFREEP */
             x87_set_phys_tag(f, x87_phys(f, rm), X87_TAG_EMPTY);
+            x87_set_c1(f, false);
             x87_pop(f);
             return X87_OK;
         case 1: x87_fxch(f, rm); return X87_OK;           /* FXCH7 alias */
