@@ -179,8 +179,8 @@ static void test_component_errors(void **state)
                         "m.yaml:3:3: component 'pic0' has no type; expected type: NAME "
                         "(`clockwork models` lists the types)");
     assert_string_equal(build_error("components:\n"
-                                    "  pic0: {type: i8258, base: 0x20}\n"),
-                        "m.yaml:2:16: unknown component type 'i8258'; did you mean 'i8259'? "
+                                    "  pic0: {type: i8295, base: 0x20}\n"),
+                        "m.yaml:2:16: unknown component type 'i8295'; did you mean 'i8259'? "
                         "(`clockwork models` lists the types)");
     assert_string_equal(build_error("components:\n"
                                     "  fd0: {type: floppy-controller-9000}\n"),
