@@ -478,9 +478,10 @@ static int machine_check_endpoint(const struct ynode *wire, const char *end,
 static int machine_add_wire(struct sim *sim, const struct ynode *m, const struct ynode *wire,
                             struct cw_error *err)
 {
-    const char *text;
-    if (ynode_string(wire, &text, err))
-        return -1;
+    if (wire->kind != YNODE_SCALAR)
+        return ynode_error(err, wire, "expected a wire 'component.pin -> component.pin', got a "
+                           "%s", machine_kind_name(wire));
+    const char *text = wire->scalar;
     const char *arrow = strstr(text, "->");
     if (!arrow || strstr(arrow + 2, "->"))
         return ynode_error(err, wire, "bad wire '%s'; expected 'component.pin -> "

@@ -264,6 +264,9 @@ static void test_wire_errors(void **state)
     assert_true(strncmp(msg, "m.yaml:7:5: unknown signal 'pic1.out'", 37) == 0);
     msg = build_error(PICS "wires:\n  - pic1.int -> pic0.ir9\n");
     assert_true(strncmp(msg, "m.yaml:7:5: unknown input 'pic0.ir9'", 36) == 0);
+    assert_string_equal(build_error(PICS "wires: [[pic1.int, pic0.ir2]]\n"),
+                        "m.yaml:6:9: expected a wire 'component.pin -> component.pin', got a "
+                        "list");
     assert_string_equal(build_error(PICS "wires: {a: b}\n"),
                         "m.yaml:6:8: expected a list of wires (- pit0.out -> pic0.ir0), got a "
                         "map");
