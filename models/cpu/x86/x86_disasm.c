@@ -159,6 +159,9 @@ static void x86_dis_operand(struct x86_dis_out *o, const struct x86_insn *in, co
 {
     char k = spec[0], s = spec[1];
     unsigned size = x86_dis_size(s, in);
+    if (!strcmp(spec, "AL") || !strcmp(spec, "eAX") || !strcmp(spec, "DX") || !strcmp(spec, "CL") ||
+        !strcmp(spec, "1"))
+        k = 0; /* fixed registers, below */
     uint64_t ipmask = in->opsize == 2 ? 0xffff : in->opsize == 4 ? 0xffffffffull : ~0ull;
     switch (k) {
     case 'E':
