@@ -1017,6 +1017,80 @@ static void test_fbstp_values(void **state)
     assert_int_equal(rig_sw(&r) & 0x3F, 0x01);
 }
 
+/* A faulting memory operand leaves the unit exactly as it was. */
+static void test_memory_faults(void **state)
+{
+    (void)state;
+    struct rig r;
+    rig_init(&r);
+    assert_int_equal(rig_exec(&r, 0xD9, 0xEB), X87_OK); /* fldpi */
+    struct x87 before = r.f;
+    static const uint8_t ops[][2] = {
+        {0xDD, 0x16}, /* fst qword */
+        {0xDD, 0x1E}, /* fstp qword */
+        {0xD9, 0x06}, /* fld dword */
+        {0xDF, 0x36}, /* fbstp */
+        {0xDB, 0x3E}, /* fstp tbyte */
+        {0xD8, 0x06}, /* fadd dword */
+        {0xDD, 0x26}, /* frstor */
+        {0xD9, 0x26}, /* fldenv */
+        {0xD9, 0x36}, /* fnstenv */
+        {0xD9, 0x2E}, /* fldcw */
+    };
+    for (unsigned i = 0; i < sizeof ops / sizeof ops[0]; i++) {
+        struct test_mem tm = {r.mem, sizeof r.mem, true};
+        struct x87_mem mem = {test_mem_read, test_mem_write, &tm};
+        struct x87_insn in = {0};
+        in.opcode = ops[i][0];
+        in.modrm = ops[i][1];
+        in.has_mem = true;
+        in.op32 = true;
+        in.ip = 0x1234;
+        assert_int_equal(x87_execute(&r.f, &in, &mem, &r.res), X87_FAULT);
+        assert_memory_equal(&r.f, &before, sizeof before);
+    }
+}
+
+/* FNSTENV stores without waiting and then masks every exception; FLDENV
+ * of a 16-bit real-mode image restores it (SDM figures 8-9, 8-12). */
+static void test_env_roundtrip(void **state)
+{
+    (void)state;
+    struct rig r;
+    rig_init(&r);
+    put_le(r.mem, 0x0372, 2); /* unmask IE, ZE, DE */
+    assert_int_equal(rig_exec(&r, 0xD9, 0x2E), X87_OK);
+    assert_int_equal(rig_exec(&r, 0xD9, 0xEE), X87_OK); /* fldz */
+    assert_int_equal(rig_exec(&r, 0xD9, 0xE8), X87_OK); /* fld1 */
+    assert_int_equal(rig_exec(&r, 0xDE, 0xF9), X87_OK); /* fdivp: 0/1 = 0, fine */
+    assert_int_equal(rig_exec(&r, 0xD9, 0xE8), X87_OK);
+    assert_int_equal(rig_exec(&r, 0xD9, 0xEE), X87_OK);
+    assert_int_equal(rig_exec(&r, 0xDE, 0xF9), X87_OK); /* fdivp: 1/0: ZE unmasked */
+    assert_true(x87_exception_pending(&r.f));
+    assert_int_equal(r.f.tw, 0x47FF); /* R7 = 0, R6 = 1, R5 = 0: no pop */
+    assert_int_equal(rig_exec(&r, 0xD9, 0xE8), X87_MF);
+    struct test_mem tm = {r.mem, sizeof r.mem, false};
+    struct x87_mem mem = {test_mem_read, test_mem_write, &tm};
+    struct x87_insn in = {0};
+    in.opcode = 0xD9;
+    in.modrm = 0x36; /* fnstenv, 16-bit real mode */
+    in.has_mem = true;
+    in.real_mode = true;
+    assert_int_equal(x87_execute(&r.f, &in, &mem, &r.res), X87_OK);
+    assert_int_equal(get_le(r.mem, 2), 0x0372);
+    assert_int_equal(get_le(r.mem + 2, 2) & 0x80BF, 0x8084); /* B, ES, ZE */
+    assert_int_equal(get_le(r.mem + 4, 2), 0x47FF);
+    assert_int_equal(r.f.cw, 0x037F);                          /* now all masked */
+    /* Change the state, then load the image back. */
+    assert_int_equal(rig_exec(&r, 0xDB, 0xE2), X87_OK); /* fnclex */
+    assert_int_equal(rig_exec(&r, 0xDB, 0xE3), X87_OK); /* fninit */
+    in.modrm = 0x26; /* fldenv */
+    assert_int_equal(x87_execute(&r.f, &in, &mem, &r.res), X87_OK);
+    assert_int_equal(r.f.cw, 0x0372);
+    assert_true(x87_exception_pending(&r.f));
+    assert_int_equal(r.f.tw, 0x47FF);
+}
+
 static void test_fxsave_image(void **state)
 {
     (void)state;
@@ -1130,6 +1204,8 @@ int main(void)
         cmocka_unit_test(test_fnsave_layouts),
         cmocka_unit_test(test_fbstp_values),
         cmocka_unit_test(test_fxsave_image),
+        cmocka_unit_test(test_memory_faults),
+        cmocka_unit_test(test_env_roundtrip),
         cmocka_unit_test(test_reset_state),
         cmocka_unit_test(test_diff_basic),
         cmocka_unit_test(test_diff_transcendental),
