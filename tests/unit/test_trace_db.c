@@ -833,6 +833,139 @@ static void test_cli_summary(void **state)
     free(out);
 }
 
+/* --- canned queries in traces/ ------------------------------------------------------ */
+
+static char *read_query(const char *name)
+{
+    /* __FILE__ is tests/unit/test_trace_db.c relative to the repository */
+    char path[512];
+    const char *file = __FILE__;
+    const char *cut = strstr(file, "tests/unit/");
+    snprintf(path, sizeof path, "%.*straces/%s", (int)(cut ? cut - file : 0), file, name);
+    FILE *f = fopen(path, "r");
+    if (!f)
+        fail_msg("cannot read %s", path);
+    static char buf[8192];
+    size_t n = fread(buf, 1, sizeof buf - 1, f);
+    fclose(f);
+    buf[n] = '\0';
+    return strdup(buf);
+}
+
+/* Three phases with known traffic: 10 fetches per phase from cpu0 to
+ * ram0, port 0x40 read twice in phase 1, port 0x3f8 written once in
+ * phase 2, pit0.out rising every 50 ns four times. */
+static void write_phased_trace(const char *path)
+{
+    struct trace_db *db = open_or_fail(path, NULL);
+    trace_db_define_component(db, 1, "cpu0", "x86-cpu");
+    trace_db_define_component(db, 2, "ram0", "ram");
+    trace_db_define_component(db, 3, "pit0", "i8254");
+    trace_db_define_component(db, 4, "uart0", "ns16550");
+    unsigned mem = trace_db_define_space(db, "memory");
+    unsigned io = trace_db_define_space(db, "io");
+    struct bus_tx fetch = {.initiator = 1, .target = 2, .kind = BUS_FETCH, .size = 4,
+                           .latency = 60000};
+    struct bus_tx port = {.initiator = 1, .size = 1, .latency = 1000000};
+    trace_db_record_tx(db, mem, &(struct bus_tx){.time = 1, .initiator = 1, .target = 2,
+                                                 .kind = BUS_READ, .size = 1});
+    const char *names[] = {"bios-start", "boot-sector", "kernel-entry"};
+    for (int ph = 0; ph < 3; ph++) {
+        sim_time_t t0 = 1000000 * (sim_time_t)(ph + 1);
+        trace_db_record_marker(db, t0, names[ph], 100 * (uint64_t)ph);
+        for (int i = 0; i < 10; i++) {
+            fetch.time = t0 + 1000 * (sim_time_t)i;
+            trace_db_record_tx(db, mem, &fetch);
+        }
+        if (ph == 1) {
+            port.kind = BUS_IO_READ, port.addr = 0x40, port.target = 3, port.time = t0 + 500;
+            trace_db_record_tx(db, io, &port);
+            port.time += 100;
+            port.latency = 3000000;
+            trace_db_record_tx(db, io, &port);
+        }
+        if (ph == 2) {
+            port.kind = BUS_IO_WRITE, port.addr = 0x3f8, port.target = 4, port.time = t0 + 700;
+            trace_db_record_tx(db, io, &port);
+        }
+    }
+    for (int i = 0; i < 4; i++) {
+        trace_db_record_irq(db, 50000 * (sim_time_t)(i + 1), "pit0.out", 1);
+        trace_db_record_irq(db, 50000 * (sim_time_t)(i + 1) + 10, "pit0.out", 0);
+    }
+    close_or_fail(db, NULL, "done");
+}
+
+static void assert_canned(const char *db, const char *file, const char *expected, ...)
+{
+    char *sql = read_query(file);
+    char *argv_p[8];
+    int extra = 0;
+    va_list ap;
+    va_start(ap, expected);
+    for (const char *p; extra < 4 && (p = va_arg(ap, const char *));)
+        argv_p[extra++] = (char *)p;
+    va_end(ap);
+    char *out = NULL;
+    int rc;
+    if (extra == 0)
+        rc = run_cli(&out, 4, "trace", "query", db, sql);
+    else if (extra == 2)
+        rc = run_cli(&out, 6, "trace", "query", db, sql, argv_p[0], argv_p[1]);
+    else
+        rc = run_cli(&out, 8, "trace", "query", db, sql, argv_p[0], argv_p[1], argv_p[2],
+                     argv_p[3]);
+    assert_int_equal(rc, 0);
+    assert_string_equal(out, expected);
+    free(out);
+    free(sql);
+}
+
+static void test_canned_queries(void **state)
+{
+    char path[512];
+    snprintf(path, sizeof path, "%s", tmp_path("canned.db"));
+    write_phased_trace(path);
+
+    assert_canned(path, "busiest-io-ports.sql",
+                  "port\tdevice\treads\twrites\ttotal\tmean_latency_ns\n"
+                  "0x0040\tpit0\t2\t0\t2\t2000.0\n"
+                  "0x03f8\tuart0\t0\t1\t1\t3000.0\n",
+                  NULL);
+    assert_canned(path, "busiest-io-ports.sql",
+                  "port\tdevice\treads\twrites\ttotal\tmean_latency_ns\n"
+                  "0x0040\tpit0\t2\t0\t2\t2000.0\n",
+                  "-p", "limit=1", NULL);
+    assert_canned(path, "tx-per-component-per-phase.sql",
+                  "phase\tcomponent\tas_initiator\tas_target\n"
+                  "(before first marker)\tcpu0\t1\t0\n"
+                  "(before first marker)\tram0\t0\t1\n"
+                  "bios-start\tcpu0\t10\t0\n"
+                  "bios-start\tram0\t0\t10\n"
+                  "boot-sector\tcpu0\t12\t0\n"
+                  "boot-sector\tram0\t0\t10\n"
+                  "boot-sector\tpit0\t0\t2\n"
+                  "kernel-entry\tcpu0\t11\t0\n"
+                  "kernel-entry\tram0\t0\t10\n"
+                  "kernel-entry\tuart0\t0\t1\n",
+                  NULL);
+    assert_canned(path, "interrupt-rates.sql",
+                  "signal\towner\trising_edges\tfirst_ps\tlast_ps\tper_second\t"
+                  "mean_interval_ps\n"
+                  "pit0.out\t\t4\t50000\t200000\t20000000.0\t50000\n",
+                  NULL);
+    assert_canned(path, "time-between-markers.sql",
+                  "from_marker\tto_marker\tfrom_ps\tto_ps\tduration_ps\tduration_ms\tinsns\t"
+                  "transactions\n"
+                  "bios-start\tkernel-entry\t1000000\t3000000\t2000000\t0.002000\t200\t22\n",
+                  NULL);
+    assert_canned(path, "time-between-markers.sql",
+                  "from_marker\tto_marker\tfrom_ps\tto_ps\tduration_ps\tduration_ms\tinsns\t"
+                  "transactions\n"
+                  "boot-sector\tkernel-entry\t2000000\t3000000\t1000000\t0.001000\t100\t12\n",
+                  "-p", "from=boot-sector", "-p", "to=kernel-entry", NULL);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -852,6 +985,7 @@ int main(void)
         cmocka_unit_test(test_determinism),
         cmocka_unit_test(test_cli_query),
         cmocka_unit_test(test_cli_summary),
+        cmocka_unit_test(test_canned_queries),
     };
     return cmocka_run_group_tests(tests, setup_tmpdir, teardown_tmpdir);
 }
