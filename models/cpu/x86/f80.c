@@ -692,7 +692,7 @@ struct f80 f80_round_to_int(struct f80_ctx *c, struct f80 a)
         sticky = (m & ((1ull << (fb - 1)) - 1)) != 0;
     }
     if (!guard && !sticky)
-        return a.sign_exp & 0x7FFF ? a : f80_make(sign, (unsigned)(e + F80_BIAS), m);
+        return a; /* only values >= 1 get here: already integers */
     c->flags |= F80_PE;
     if (f80_round_up(c->rc, sign, odd, guard, sticky)) {
         ip++;

@@ -195,7 +195,7 @@ static struct f80w f80w_div_small(struct f80w a, uint32_t n)
     if (f80w_is_zero(q))
         return q;
     unsigned sh = qh ? f80_clz64(qh) : 64 + f80_clz64(ql);
-    if (sh >= 64) /* n > 2^32 never happens: keep the general path simple */
+    if (sh >= 64) /* not reached: a.hi >= 2^63 > n makes qh nonzero */
         return f80w_normalize(q);
     if (sh) {
         q.hi = (qh << sh) | (ql >> (64 - sh));

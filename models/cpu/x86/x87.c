@@ -837,8 +837,8 @@ static void x87_unary(struct x87 *f, struct f80 (*op)(struct f80_ctx *, struct f
         x87_write_st(f, 0, r);
 }
 
-/* ST(1) <- op(ST(0), ST(1)) then pop (FYL2X, FYL2XP1, FPATAN); or, with
- * keep, ST(0) <- op(ST(0), ST(1)) (FSCALE). */
+/* ST(1) <- op(ST(0), ST(1)) then pop (FYL2X, FYL2XP1, FPATAN); or, without
+ * pop_into_st1, ST(0) <- op(ST(0), ST(1)) (FSCALE). */
 static void x87_binary_st01(struct x87 *f, struct f80 (*op)(struct f80_ctx *, struct f80, struct f80),
                             bool pop_into_st1)
 {
@@ -980,11 +980,9 @@ static void x87_trig(struct x87 *f, unsigned want)
         x87_push(f, co);
         break;
     default:
+        /* FPTAN pushes 1.0, or the NaN again for a NaN result */
         x87_write_st(f, 0, t);
-        if (!x87_nan_or_unsupported(t) || !x87_nan_or_unsupported(x87_st(f, 0)))
-            x87_push(f, f80_make(false, F80_BIAS, F80_INT_BIT));
-        else
-            x87_push(f, t);
+        x87_push(f, x87_nan_or_unsupported(t) ? t : f80_make(false, F80_BIAS, F80_INT_BIT));
         break;
     }
 }
