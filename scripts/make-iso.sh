@@ -122,22 +122,6 @@ mkdir -p "$APTDIR/state/lists/partial" "$APTDIR/cache/archives/partial" \
          "$APTDIR/etc/apt.conf.d" "$APTDIR/etc/preferences.d" "$APTDIR/etc/trusted.gpg.d"
 : > "$APTDIR/state/status"
 
-if ! keyring_has_trixie "$KEYRING"; then
-    # The host's own apt (verified against its configured suites) fetches a
-    # newer debian-archive-keyring; bookworm's 2023.3+deb12u1 carries trixie's keys.
-    say "$KEYRING lacks the Debian 13 key; fetching debian-archive-keyring"
-    rm -rf "$APTDIR/keyring"
-    mkdir -p "$APTDIR/keyring"
-    (cd "$APTDIR/keyring" && apt-get download -q debian-archive-keyring >&2) ||
-        die "could not download debian-archive-keyring; install a version with the Debian 13 keys"
-    dpkg-deb -x "$APTDIR"/keyring/debian-archive-keyring_*.deb "$APTDIR/keyring/root"
-    KEYRING="$APTDIR/keyring/root/usr/share/keyrings/debian-archive-keyring.gpg"
-    keyring_has_trixie "$KEYRING" ||
-        die "no Debian 13 (trixie) archive key available; install debian-archive-keyring >= 2023.3+deb12u1"
-fi
-
-echo "deb [signed-by=$KEYRING] $MIRROR $SUITE main" > "$APTDIR/etc/sources.list"
-
 apt_private() {
     set -- \
         -o Dir::State="$APTDIR/state" \
@@ -163,12 +147,57 @@ apt_private() {
 }
 mkdir -p "$APTDIR/etc/sources.list.d"
 
+write_sources() {
+    echo "deb [signed-by=$1] $MIRROR $SUITE main" > "$APTDIR/etc/sources.list"
+}
+
+# Fetches the trixie index; fails when it was not fetched or not verified.
+update_index() {
+    rm -f "$APTDIR"/state/lists/*_Packages* "$APTDIR"/state/lists/*Release*
+    apt_private -q update >&2 || return 1
+    # apt-get update may only warn when the mirror is unreachable.
+    ls "$APTDIR"/state/lists/*"${SUITE}"*_Packages* >/dev/null 2>&1
+}
+
+# Unpacks a debian-archive-keyring package and points KEYRING at its keyring.
+use_keyring_package() {
+    rm -rf "$APTDIR/keyring/root"
+    dpkg-deb -x "$1" "$APTDIR/keyring/root" || return 1
+    KEYRING="$APTDIR/keyring/root/usr/share/keyrings/debian-archive-keyring.gpg"
+    keyring_has_trixie "$KEYRING"
+}
+
+KEYRING=${CLOCKWORK_KEYRING:-$KEYRING}
+if ! keyring_has_trixie "$KEYRING"; then
+    say "$KEYRING lacks the Debian 13 key; fetching debian-archive-keyring"
+    rm -rf "$APTDIR/keyring"
+    mkdir -p "$APTDIR/keyring"
+    got=0
+    # trixie's Release is also signed with the previous release's archive
+    # key, so an older keyring can verify trixie's own debian-archive-keyring.
+    write_sources "$KEYRING"
+    if update_index &&
+       (cd "$APTDIR/keyring" && apt_private -q download debian-archive-keyring >&2) &&
+       use_keyring_package "$APTDIR"/keyring/debian-archive-keyring_*.deb; then
+        got=1
+        say "using debian-archive-keyring from $SUITE"
+    else
+        # Else the host's own apt sources (verified by the host's keys).
+        rm -f "$APTDIR"/keyring/*.deb
+        if (cd "$APTDIR/keyring" && apt-get download -q debian-archive-keyring >&2) &&
+           use_keyring_package "$APTDIR"/keyring/debian-archive-keyring_*.deb; then
+            got=1
+            say "using the host's debian-archive-keyring package"
+        fi
+    fi
+    [ $got = 1 ] ||
+        die "no Debian 13 (trixie) archive key available; install debian-archive-keyring >= 2023.3+deb12u1"
+fi
+write_sources "$KEYRING"
+
 say "mirror $MIRROR, suite $SUITE"
-rm -f "$APTDIR"/state/lists/*_Packages* "$APTDIR"/state/lists/*Release*
-apt_private -q update >&2 || die "apt-get update against $MIRROR ($SUITE) failed"
-# apt-get update may only warn when the mirror is unreachable.
-ls "$APTDIR"/state/lists/*"${SUITE}"*_Packages* >/dev/null 2>&1 ||
-    die "apt-get update against $MIRROR ($SUITE) failed: no package index was fetched"
+update_index ||
+    die "apt-get update against $MIRROR ($SUITE) failed: no verified package index was fetched"
 
 # apt-get download verifies each .deb against the signed Packages index.
 # Into a fresh directory first, so a failed download keeps the old cache.
