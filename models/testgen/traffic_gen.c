@@ -16,8 +16,10 @@ enum tg_op_kind { TG_READ, TG_WRITE, TG_COPY, TG_WAIT_IRQ, TG_DELAY, TG_MARKER, 
 
 struct tg_op {
     enum tg_op_kind kind;
-    struct addr_space *space, *to_space;
+    struct addr_space *space, *to_space, *wait_space;
     uint64_t addr, to_addr, value, count;
+    uint64_t wait_addr, wait_mask, wait_value; /* copy: poll before each byte */
+    bool wait;
     unsigned size;
     sim_time_t delay;
     char *name;
@@ -79,6 +81,11 @@ static int tg_parse_op(struct traffic_gen *tg, const struct ynode *n, struct tg_
                        struct cw_error *err)
 {
     struct sim *sim = tg->c->sim;
+    if (n->kind == YNODE_SCALAR && strcmp(n->scalar, "poweroff") == 0) {
+        op->kind = TG_POWEROFF;
+        op->size = 1;
+        return 0;
+    }
     if (n->kind != YNODE_MAP || n->count != 1)
         return ynode_error(err, n, "an operation is a map with one key: one of read, write, copy, "
                                    "wait-irq, delay, marker, poweroff");
@@ -114,6 +121,19 @@ static int tg_parse_op(struct traffic_gen *tg, const struct ynode *n, struct tg_
             tg_field_u64(arg, "to", &op->to_addr, true, err) ||
             tg_field_u64(arg, "count", &op->count, true, err))
             return -1;
+        const struct ynode *w = ymap_get(arg, "wait-for");
+        if (w) {
+            /* Polled output: before each byte, read wait-for.addr until
+             * (value & mask) == equals, like a driver polling a status bit. */
+            if (w->kind != YNODE_MAP)
+                return ynode_error(err, w, "wait-for takes {space, addr, mask, equals}");
+            if (tg_field_space(sim, w, "space", &op->wait_space, err) ||
+                tg_field_u64(w, "addr", &op->wait_addr, true, err) ||
+                tg_field_u64(w, "mask", &op->wait_mask, true, err) ||
+                tg_field_u64(w, "equals", &op->wait_value, true, err))
+                return -1;
+            op->wait = true;
+        }
         break;
     case TG_WAIT_IRQ:
         if (ynode_u64(arg, &op->count, err))
@@ -179,6 +199,11 @@ static bool tg_step(struct traffic_gen *tg)
         tg_access(tg, op->space, op->addr, op->size, true, op->value);
         break;
     case TG_COPY: {
+        if (op->wait) {
+            uint64_t st = tg_access(tg, op->wait_space, op->wait_addr, 1, false, 0);
+            if ((st & op->wait_mask) != op->wait_value)
+                return true; /* poll again */
+        }
         uint64_t v = tg_access(tg, op->space, op->addr + tg->step, 1, false, 0);
         tg_access(tg, op->to_space, op->to_addr, 1, true, v);
         if (++tg->step < op->count)
