@@ -11,8 +11,10 @@
  * replies land in the output buffer at once.
  *
  * Signals: "irq1" (keyboard byte in the output buffer, command byte bit 0),
- * "irq12" (mouse byte, bit 1), "a20" (output port bit 1). Output port bit 0
- * low (command D1, or pulse command FE) resets the machine. */
+ * "irq12" (mouse byte, bit 1), "a20" (output port bit 1 OR the input
+ * "a20-in", so the fast A20 of port 0x92 can be combined here, as the
+ * chipset does, before the CPU's single A20 pin). Output port bit 0 low
+ * (command D1, or pulse command FE) resets the machine. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -66,6 +68,8 @@ struct i8042 {
     bool xlate_break;                 /* translation saw F0 */
 
     struct signal *irq1, *irq12, *a20;
+    bool a20_in;                      /* other A20 source (port 0x92) */
+    bool a20_at_reset;
     struct event rx_event;            /* a device byte finishes arriving */
     int rx_port;                      /* port of the byte in flight */
 
@@ -193,10 +197,22 @@ static void i8042_device_notify(void *ctx)
 
 /* --- output port --------------------------------------------------------------------- */
 
+static void i8042_update_a20(struct i8042 *s)
+{
+    signal_set(s->a20, (s->outport & OUT_A20) || s->a20_in);
+}
+
+static void i8042_a20_input(void *opaque, int line, int level)
+{
+    struct i8042 *s = opaque;
+    s->a20_in = level != 0;
+    i8042_update_a20(s);
+}
+
 static void i8042_write_outport(struct i8042 *s, uint8_t v)
 {
     s->outport = v;
-    signal_set(s->a20, (v & OUT_A20) != 0);
+    i8042_update_a20(s);
     if (!(v & OUT_RESET)) {
         sim_log(s->sim, s->comp->name, "CPU reset through the output port");
         sim_request_reset(s->sim);
@@ -361,6 +377,7 @@ static const struct param_desc i8042_params[] = {
     {"mouse", PARAM_COMPONENT, NULL, "PS/2 mouse on the auxiliary port", true},
     {"byte-time", PARAM_TIME, "1ms",
      "time for one byte from a device to reach the output buffer (11 bits at about 11 kHz)"},
+    {"a20-at-reset", PARAM_BOOL, "true", "output port A20 bit after reset (QEMU: on)"},
     PARAM_END,
 };
 
@@ -375,7 +392,7 @@ static void i8042_reset(struct component *c)
     s->xlate_break = false;
     s->out_buf = 0;
     s->out_aux = false;
-    i8042_write_outport(s, OUT_DEFAULT);
+    i8042_write_outport(s, s->a20_at_reset ? OUT_DEFAULT : OUT_DEFAULT & ~OUT_A20);
     i8042_update_irq(s);
     i8042_poll_devices(s);
 }
@@ -401,6 +418,10 @@ static int i8042_create(struct component *c, const struct params *p, struct cw_e
     s->irq1 = signal_create(c->sim, c, "irq1");
     s->irq12 = signal_create(c->sim, c, "irq12");
     s->a20 = signal_create(c->sim, c, "a20");
+    s->a20_at_reset = true;
+    params_bool(p, "a20-at-reset", &s->a20_at_reset);
+    if (signal_input_register(c->sim, c, "a20-in", i8042_a20_input, s, 0) < 0)
+        return cw_errorf(err, "%s: cannot register input a20-in", c->name);
     event_init(c->sim, &s->rx_event, "i8042-rx", i8042_rx_done, s);
     stat_register(c, "kbd-bytes", "bytes received from the keyboard", &s->stat_kbd_bytes);
     stat_register(c, "aux-bytes", "bytes received from the mouse", &s->stat_aux_bytes);

@@ -226,6 +226,17 @@ static void test_output_port(void **state)
     assert_int_equal(r->a20, 1);
     command(r, 0xDD);
     assert_int_equal(r->a20, 0);
+    /* Port 0x92's A20 (input a20-in) is ORed in. */
+    struct cw_error err = {{0}};
+    struct signal *fast = signal_create(r->sim, sim_find_component(r->sim, "kbd"), "fast-a20");
+    assert_int_equal(signal_connect(r->sim, "kbd.fast-a20", "kbc.a20-in", &err), 0);
+    signal_set(fast, 1);
+    assert_int_equal(r->a20, 1);
+    command(r, 0xDF);
+    signal_set(fast, 0);
+    assert_int_equal(r->a20, 1);
+    command(r, 0xDD);
+    assert_int_equal(r->a20, 0);
     /* D2: a byte as if from the keyboard, with IRQ1 (command byte bit 0). */
     command(r, 0xD2);
     data_w(r, 0x5A);
