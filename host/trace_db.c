@@ -209,7 +209,7 @@ static const char trace_schema_sql[] =
     "CREATE TABLE run(id INTEGER PRIMARY KEY CHECK (id = 1), program_version TEXT,\n"
     "  command_line TEXT, machine_yaml TEXT, config_yaml TEXT, start_wall TEXT,\n"
     "  start_unix_ns INTEGER, end_wall TEXT, wall_seconds REAL, end_time INTEGER,\n"
-    "  stop_reason TEXT);\n"
+    "  end_insns INTEGER, stop_reason TEXT);\n"
     "CREATE TABLE component(id INTEGER PRIMARY KEY, name TEXT NOT NULL, type TEXT);\n"
     "CREATE TABLE space(id INTEGER PRIMARY KEY, name TEXT NOT NULL);\n"
     "CREATE TABLE kind(id INTEGER PRIMARY KEY, name TEXT NOT NULL);\n"
@@ -229,7 +229,7 @@ static const char trace_schema_sql[] =
     "CREATE VIEW phase AS SELECT id, name, time AS start,\n"
     "  coalesce(lead(time) OVER w, (SELECT end_time FROM run)) AS end,\n"
     "  coalesce(lead(time) OVER w, (SELECT end_time FROM run)) - time AS duration,\n"
-    "  lead(insns) OVER w - insns AS insns\n"
+    "  coalesce(lead(insns) OVER w, (SELECT end_insns FROM run)) - insns AS insns\n"
     "  FROM marker WINDOW w AS (ORDER BY time, id);\n";
 
 /* Built when the run ends, so inserts never pay for them. */
@@ -1176,7 +1176,7 @@ static int trace_write_stats(struct trace_db *db, struct sim *sim, struct cw_err
     return rc;
 }
 
-static int trace_write_end(struct trace_db *db, sim_time_t end_time, const char *stop_reason,
+static int trace_write_end(struct trace_db *db, struct sim *sim, const char *stop_reason,
                            struct cw_error *err)
 {
     uint64_t end_ns = trace_wall_ns();
@@ -1185,13 +1185,15 @@ static int trace_write_end(struct trace_db *db, sim_time_t end_time, const char 
     sqlite3_stmt *st;
     if (trace_prepare(db,
                       "UPDATE run SET end_time = ?, stop_reason = ?, end_wall = ?, "
-                      "wall_seconds = ? WHERE id = 1",
+                      "wall_seconds = ?, end_insns = ? WHERE id = 1",
                       &st, err))
         return -1;
-    sqlite3_bind_int64(st, 1, (sqlite3_int64)end_time);
+    sqlite3_bind_int64(st, 1, (sqlite3_int64)(sim ? sim_now(sim) : db->last_time));
     sqlite3_bind_text(st, 2, stop_reason, -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 3, wall, -1, SQLITE_TRANSIENT);
     sqlite3_bind_double(st, 4, (double)(end_ns - db->start_wall_ns) / 1e9);
+    if (sim)
+        sqlite3_bind_int64(st, 5, (sqlite3_int64)sim_total_insns(sim));
     int rc = sqlite3_step(st) == SQLITE_DONE ? 0 : trace_sql_fail(db, err, "writing the run end");
     sqlite3_finalize(st);
     return rc;
@@ -1206,8 +1208,7 @@ static int trace_finish(struct trace_db *db, struct sim *sim, const char *stop_r
         return -1;
     if (sim && trace_write_stats(db, sim, err))
         return -1;
-    sim_time_t end = sim ? sim_now(sim) : db->last_time;
-    if (trace_write_end(db, end, stop_reason, err) || trace_exec(db, trace_index_sql, err))
+    if (trace_write_end(db, sim, stop_reason, err) || trace_exec(db, trace_index_sql, err))
         return -1;
     if (db->info.index_tx && trace_exec(db, trace_index_tx_sql, err))
         return -1;
