@@ -4,7 +4,9 @@
  *     status and tag words, all eight registers), memory results, AX and
  *     EFLAGS must agree bit for bit (transcendentals: within 1 ulp).
  * (2) Hand-written cases from the Intel SDM (FXAM classes, stack faults,
- *     FNSAVE/FNSTENV layouts, FBSTP, pending exceptions). */
+ *     FNSAVE/FNSTENV layouts, FBSTP, pending exceptions).
+ * Environment: X87_CASES (per instruction, default 3000), X87_SEED,
+ * X87_ONLY=<name> to run one instruction form. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -719,7 +721,8 @@ static void run_ops(const char *prefix_filter, bool trans)
             continue;
         unsigned bad = 0;
         unsigned long one_ulp_before = total_one_ulp;
-        rng_state = 0x9E3779B97F4A7C15ull ^ (k * 0x100000001B3ull);
+        const char *seed = getenv("X87_SEED");
+        rng_state = 0x9E3779B97F4A7C15ull ^ (k * 0x100000001B3ull) ^ (seed ? strtoull(seed, NULL, 0) << 17 : 0);
         for (unsigned i = 0; i < n; i++) {
             struct io h, e, orig;
             gen_case(d, &h);
