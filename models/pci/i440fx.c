@@ -496,6 +496,9 @@ static int i440fx_realize(struct component *c, struct cw_error *err)
         s->ram_region->base + s->ram_region->size < 0x100000)
         return cw_errorf(err, "%s: RAM region '%s' must cover 0xA0000-0xFFFFF (>= 1 MiB of RAM)",
                          c->name, s->ram_name);
+    if (!s->bios_name)
+        sim_log(c->sim, c->name,
+                "no bios-region: 0xE0000-0xFFFFF reads all ones until PAM maps RAM there");
     if (s->bios_name) {
         s->bios_region = as_find_region(s->mem, s->bios_name);
         if (!s->bios_region || !s->bios_region->host)
