@@ -83,6 +83,8 @@ static void bochs_dispi_clear(struct vga *v)
 static void bochs_dispi_write_enable(struct vga *v, uint16_t value)
 {
     uint16_t old = v->dispi[DISPI_INDEX_ENABLE];
+    if ((value & DISPI_ENABLED) && !(old & DISPI_ENABLED))
+        vga_capture_text_font(v); /* the text mode being left */
     value &= DISPI_ENABLED | DISPI_GETCAPS | DISPI_8BIT_DAC | DISPI_LFB_ENABLED | DISPI_NOCLEARMEM;
     v->dispi[DISPI_INDEX_ENABLE] = value;
     if ((value & DISPI_ENABLED) && !(old & DISPI_ENABLED)) {

@@ -150,6 +150,24 @@ static void vga_crtc_write(struct vga *v, uint8_t value)
     v->crtc[i] = value;
 }
 
+static void vga_snapshot_font(struct vga *v, int cell_h);
+
+void vga_capture_text_font(struct vga *v)
+{
+    if (!vga_in_text_mode(v))
+        return;
+    uint8_t previous[256 * 32];
+    int previous_height = v->font_snapshot_height;
+    memcpy(previous, v->font_snapshot, sizeof previous);
+    vga_snapshot_font(v, (v->crtc[CRTC_MAX_SCAN] & 0x1F) + 1);
+    /* An empty plane 2 (power-on) must not replace a font seen earlier. */
+    for (size_t i = 0; i < sizeof previous; i++)
+        if (v->font_snapshot[i])
+            return;
+    memcpy(v->font_snapshot, previous, sizeof previous);
+    v->font_snapshot_height = previous_height;
+}
+
 static void vga_atc_write(struct vga *v, uint8_t value)
 {
     if (!v->atc_data_next) {
@@ -166,6 +184,9 @@ static void vga_atc_write(struct vga *v, uint8_t value)
     value &= vga_atc_mask[i];
     if (v->atc[i] != value)
         v->dirty = true;
+    /* Leaving text mode: keep the font for reading graphics screens. */
+    if (i == ATC_MODE && (value & 0x01) && !(v->atc[i] & 0x01))
+        vga_capture_text_font(v);
     v->atc[i] = value;
 }
 
@@ -710,7 +731,7 @@ static void vga_render_text(struct vga *v, int phase)
     if (!vga_text_geometry(v, &g) ||
         !vga_surface_resize(v, g.cols * g.cell_w * g.hscale, g.lines))
         return;
-    vga_snapshot_font(v, g.cell_h);
+    vga_capture_text_font(v);
     uint32_t rgb[16];
     for (unsigned i = 0; i < 16; i++)
         rgb[i] = vga_attr_rgb(v, i);
@@ -901,8 +922,8 @@ size_t vga_text(struct vga *v, char *buf, size_t len)
 
 int vga_font_glyphs(struct vga *v, uint8_t out[256 * 32])
 {
-    if (vga_in_text_mode(v) && !vga_blanked(v))
-        vga_snapshot_font(v, (v->crtc[CRTC_MAX_SCAN] & 0x1F) + 1);
+    if (!vga_blanked(v))
+        vga_capture_text_font(v);
     if (!v->font_snapshot_height)
         return 0;
     memcpy(out, v->font_snapshot, sizeof v->font_snapshot);

@@ -154,6 +154,10 @@ bool vga_in_text_mode(const struct vga *v);
  * scan lines (1..32), or 0 if no text mode was ever displayed. */
 int vga_font_glyphs(struct vga *v, uint8_t out[256 * 32]);
 
+/* Snapshots the text font of plane 2 if the VGA is in a text mode (called
+ * when the display leaves text mode; ignored if plane 2 is empty). */
+void vga_capture_text_font(struct vga *v);
+
 /* Bochs DISPI (bochs_dispi.c). */
 void bochs_dispi_reset(struct vga *v);
 uint16_t bochs_dispi_read(struct vga *v, uint16_t index);
