@@ -55,7 +55,6 @@ enum i8042_port { PORT_KBD = 0, PORT_AUX = 1 };
 struct i8042 {
     struct component *comp;
     struct sim *sim;
-    struct component *dev_comp[2];
     struct ps2_device_iface *dev[2];  /* NULL if nothing plugged in */
     sim_time_t byte_time;
 
@@ -409,8 +408,6 @@ static int i8042_create(struct component *c, const struct params *p, struct cw_e
     params_u64(p, "base", &base);
     s->byte_time = SIM_MS(1);
     params_time(p, "byte-time", &s->byte_time);
-    s->dev_comp[PORT_KBD] = params_has(p, "keyboard") ? params_component(p, "keyboard") : NULL;
-    s->dev_comp[PORT_AUX] = params_has(p, "mouse") ? params_component(p, "mouse") : NULL;
     struct addr_space *io = params_space(p, "space");
     if (!as_add_mmio(io, c, "i8042-data", base, 1, &i8042_data_ops, s, err) ||
         !as_add_mmio(io, c, "i8042-command", base + 4, 1, &i8042_command_ops, s, err))
@@ -433,13 +430,15 @@ static int i8042_realize(struct component *c, struct cw_error *err)
 {
     struct i8042 *s = c->state;
     static const char *const names[2] = {"keyboard", "mouse"};
+    /* Resolved here: the devices may be declared after the controller. */
     for (int port = PORT_KBD; port <= PORT_AUX; port++) {
-        if (!s->dev_comp[port])
+        struct component *dev = params_component(c->params, names[port]);
+        if (!dev)
             continue;
-        s->dev[port] = component_interface(s->dev_comp[port], "ps2-device");
+        s->dev[port] = component_interface(dev, "ps2-device");
         if (!s->dev[port])
-            return cw_errorf(err, "%s: %s '%s' is not a PS/2 device", c->name, names[port],
-                             s->dev_comp[port]->name);
+            return params_error(c->params, names[port], err, "%s '%s' is not a PS/2 device",
+                                names[port], dev->name);
         s->dev[port]->set_notify(s->dev[port]->opaque, i8042_device_notify, s);
     }
     return 0;

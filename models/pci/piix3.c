@@ -30,7 +30,6 @@
 
 struct piix3 {
     struct component *comp;
-    struct component *bus_owner; /* component exporting "pci-bus" */
     uint8_t devfn;
     struct pci_device dev;
     struct signal *irq[PIIX3_NUM_IRQS]; /* NULL for IRQs a PIRQ cannot reach */
@@ -155,7 +154,6 @@ static int piix3_create(struct component *c, const struct params *p, struct cw_e
         return cw_errorf(err, "%s: out of memory", c->name);
     c->state = s;
     s->comp = c;
-    s->bus_owner = params_component(p, "pci-bus");
     if (pci_parse_devfn(params_string(p, "devfn"), &s->devfn) < 0)
         return params_error(p, "devfn", err, "expected device.function such as 1.0");
     for (unsigned irq = 0; irq < PIIX3_NUM_IRQS; irq++) {
@@ -171,20 +169,21 @@ static int piix3_create(struct component *c, const struct params *p, struct cw_e
     return 0;
 }
 
-static struct pci_bus *piix3_find_bus(struct component *c, struct component *owner,
-                                      struct cw_error *err)
+/* Resolved in realize: the host bridge may be declared after us. */
+static struct pci_bus *piix3_find_bus(struct component *c, struct cw_error *err)
 {
+    struct component *owner = params_component(c->params, "pci-bus");
     struct pci_bus *bus = owner ? component_interface(owner, "pci-bus") : NULL;
     if (!bus)
-        cw_errorf(err, "%s: component '%s' does not export a PCI bus", c->name,
-                  owner ? owner->name : "?");
+        params_error(c->params, "pci-bus", err, "component '%s' does not export a PCI bus",
+                     owner ? owner->name : "?");
     return bus;
 }
 
 static int piix3_realize(struct component *c, struct cw_error *err)
 {
     struct piix3 *s = c->state;
-    struct pci_bus *bus = piix3_find_bus(c, s->bus_owner, err);
+    struct pci_bus *bus = piix3_find_bus(c, err);
     if (!bus || pci_device_register(bus, &s->dev, s->devfn, err) < 0)
         return -1;
     piix3_reset_config(s);
@@ -235,7 +234,6 @@ struct piix3_ide_channel {
 
 struct piix3_ide {
     struct component *comp;
-    struct component *bus_owner;
     uint8_t devfn;
     struct pci_device dev;
     struct region *bm_region;
@@ -370,7 +368,6 @@ static int piix3_ide_create(struct component *c, const struct params *p, struct 
         return cw_errorf(err, "%s: out of memory", c->name);
     c->state = s;
     s->comp = c;
-    s->bus_owner = params_component(p, "pci-bus");
     if (pci_parse_devfn(params_string(p, "devfn"), &s->devfn) < 0)
         return params_error(p, "devfn", err, "expected device.function such as 1.1");
     struct addr_space *io = params_space(p, "io");
@@ -395,7 +392,7 @@ static int piix3_ide_create(struct component *c, const struct params *p, struct 
 static int piix3_ide_realize(struct component *c, struct cw_error *err)
 {
     struct piix3_ide *s = c->state;
-    struct pci_bus *bus = piix3_find_bus(c, s->bus_owner, err);
+    struct pci_bus *bus = piix3_find_bus(c, err);
     if (!bus || pci_device_register(bus, &s->dev, s->devfn, err) < 0)
         return -1;
     piix3_ide_reset_config(s);

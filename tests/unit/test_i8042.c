@@ -16,6 +16,7 @@
 
 #include "kernel/bus.h"
 #include "kernel/component.h"
+#include "kernel/machine.h"
 #include "kernel/iface.h"
 #include "kernel/signal.h"
 #include "kernel/sim.h"
@@ -566,6 +567,31 @@ static void test_mouse_wrap_mode(void **state)
     EXPECT(r, 0xFA, 0x00);
 }
 
+/* Through the machine loader, the controller declared before its devices. */
+static void test_machine_forward_refs(void **state)
+{
+    static const char yaml[] = "spaces:\n"
+                               "  io: {kind: io, bits: 16}\n"
+                               "components:\n"
+                               "  kbc: {type: i8042, keyboard: kbd, mouse: mouse}\n"
+                               "  kbd: {type: ps2kbd}\n"
+                               "  mouse: {type: ps2mouse}\n";
+    struct cw_error err = {{0}};
+    struct ynode *m = ytree_load_string(yaml, strlen(yaml), "m.yaml", &err);
+    struct sim *sim = machine_build(m, &err);
+    if (!sim)
+        fail_msg("build: %s", err.msg);
+    struct addr_space *io = sim_find_space(sim, "io");
+    as_write(io, 0x64, 1, 0xD4, BUS_IO_WRITE, 0, NULL);
+    as_write(io, 0x60, 1, 0xF2, BUS_IO_WRITE, 0, NULL);
+    struct sim_limits lim = {.until_time = SIM_MS(5)};
+    sim_run(sim, &lim);
+    assert_int_equal(as_read(io, 0x64, 1, BUS_IO_READ, 0, NULL) & 0x21, 0x21);
+    assert_int_equal(as_read(io, 0x60, 1, BUS_IO_READ, 0, NULL), 0xFA);
+    sim_destroy(sim);
+    ytree_free(m);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -584,6 +610,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_mouse_reset_and_id, rig_setup, rig_teardown),
         cmocka_unit_test_setup_teardown(test_mouse_packets, rig_setup, rig_teardown),
         cmocka_unit_test_setup_teardown(test_mouse_wrap_mode, rig_setup, rig_teardown),
+        cmocka_unit_test(test_machine_forward_refs),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -14,6 +14,7 @@
 
 #include "kernel/bus.h"
 #include "kernel/component.h"
+#include "kernel/machine.h"
 #include "kernel/signal.h"
 #include "kernel/sim.h"
 #include "kernel/ytree.h"
@@ -287,6 +288,46 @@ static void test_slot_conflict(void **state)
         ytree_free(r.yaml[i]);
 }
 
+/* Through the machine loader, with the bridges declared before the host
+ * bridge they name (references may point forward). */
+static void test_machine_forward_refs(void **state)
+{
+    static const char yaml[] = "spaces:\n"
+                               "  memory: {kind: memory, bits: 32}\n"
+                               "  io: {kind: io, bits: 16}\n"
+                               "  pci-config: {kind: pci-config, bits: 24}\n"
+                               "components:\n"
+                               "  isa: {type: piix3, pci-bus: nb}\n"
+                               "  ide-fn: {type: piix3-ide, pci-bus: nb}\n"
+                               "  ram: {type: ram, size: 4MiB}\n"
+                               "  nb: {type: i440fx, config-space: pci-config}\n";
+    struct cw_error err = {{0}};
+    struct ynode *m = ytree_load_string(yaml, strlen(yaml), "m.yaml", &err);
+    assert_non_null(m);
+    struct sim *sim = machine_build(m, &err);
+    if (!sim)
+        fail_msg("build: %s", err.msg);
+    struct addr_space *io = sim_find_space(sim, "io");
+    as_write(io, 0xCF8, 4, 0x80000800, BUS_IO_WRITE, 0, NULL);
+    assert_int_equal(as_read(io, 0xCFC, 4, BUS_IO_READ, 0, NULL), 0x70008086);
+    as_write(io, 0xCF8, 4, 0x80000900, BUS_IO_WRITE, 0, NULL);
+    assert_int_equal(as_read(io, 0xCFC, 4, BUS_IO_READ, 0, NULL), 0x70108086);
+    sim_destroy(sim);
+    /* A pci-bus that is not a host bridge is an error at its location. */
+    static const char bad[] = "spaces:\n"
+                              "  memory: {kind: memory, bits: 32}\n"
+                              "  io: {kind: io, bits: 16}\n"
+                              "components:\n"
+                              "  ram: {type: ram, size: 4MiB}\n"
+                              "  isa: {type: piix3, pci-bus: ram}\n";
+    struct ynode *b = ytree_load_string(bad, strlen(bad), "b.yaml", &err);
+    assert_null(machine_build(b, &err));
+    assert_non_null(strstr(err.msg, "b.yaml:6"));
+    assert_non_null(strstr(err.msg, "PCI bus"));
+    ytree_free(m);
+    ytree_free(b);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -296,6 +337,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_ide_function, rig_setup, rig_teardown),
         cmocka_unit_test_setup_teardown(test_bus_master_registers, rig_setup, rig_teardown),
         cmocka_unit_test(test_slot_conflict),
+        cmocka_unit_test(test_machine_forward_refs),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
