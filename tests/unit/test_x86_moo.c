@@ -332,9 +332,10 @@ static bool moo_run_one(struct moo_ctx *c, const struct moo_test *t, uint16_t fl
     uint8_t *ram = r->ram_host;
     uint32_t amask = (uint32_t)r->ram_size - 1;
     r->comp->type->reset(r->comp);
+    /* through the loader, so the CPU's decoded-code cache sees the writes */
     for (uint32_t i = 0; i < t->init.nram; i++) {
         const uint8_t *e = t->init.ram + 5 * i;
-        ram[rd32(e) & amask] = e[4];
+        as_load(r->mem, rd32(e) & amask, &e[4], 1);
     }
     for (int i = 0; i < R_N; i++)
         x86_cpu_set_reg(r->cpu, moo_to_x86[i], t->init.regs[i]);
@@ -379,10 +380,11 @@ static bool moo_run_one(struct moo_ctx *c, const struct moo_test *t, uint16_t fl
         }
     }
     /* clean RAM for the next test */
+    static const uint8_t zero;
     for (uint32_t i = 0; i < t->init.nram; i++)
-        ram[rd32(t->init.ram + 5 * i) & amask] = 0;
+        as_load(r->mem, rd32(t->init.ram + 5 * i) & amask, &zero, 1);
     for (uint32_t i = 0; i < t->fina.nram; i++)
-        ram[rd32(t->fina.ram + 5 * i) & amask] = 0;
+        as_load(r->mem, rd32(t->fina.ram + 5 * i) & amask, &zero, 1);
     return ok;
 }
 

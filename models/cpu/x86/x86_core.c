@@ -20,7 +20,7 @@ _Noreturn void x86_fault(struct x86_cpu *cpu, int vec, uint32_t err, bool has_er
 
 void x86_log_undefined(struct x86_cpu *cpu)
 {
-    const struct x86_insn *in = &cpu->in;
+    const struct x86_insn *in = cpu->cur ? cpu->cur : &cpu->in;
     unsigned op = in->op & 0x1ff;
     if (cpu->ud_logged[op / 64] & (1ull << (op % 64)))
         return;
@@ -1995,8 +1995,9 @@ static int x86_fetch_more(void *ctx, unsigned index)
     return (int)x86_read_lin_slow(cpu, lin, 1, X86_ACC_FETCH, x86_user(cpu));
 }
 
-/* Decodes the instruction at CS:RIP into cpu->in. */
-static void x86_fetch_decode(struct x86_cpu *cpu)
+/* Decodes the instruction at CS:RIP, from the decode cache when the page
+ * has not been written since; returns the decoded instruction. */
+static struct x86_insn *x86_fetch_decode(struct x86_cpu *cpu)
 {
     const struct x86_seg *cs = &cpu->seg[X86_SEG_CS];
     uint64_t rip = cpu->rip;
@@ -2004,7 +2005,28 @@ static void x86_fetch_decode(struct x86_cpu *cpu)
     struct x86_tlb_entry *e = &cpu->tlb_cur[(lin >> 12) & (X86_TLB_SIZE - 1)];
     const uint8_t *buf = NULL;
     unsigned avail = 0;
+    int bits = cpu->long64 ? 64 : cpu->code32 ? 32 : 16;
+    if (X86_UNLIKELY(cpu->profile == X86_PROFILE_286))
+        bits = -16; /* 286: 10-byte instruction limit */
+    struct x86_insn *in = &cpu->in;
+    struct x86_dcache_entry *d = NULL;
+    uint64_t phys = 0;
     if (X86_LIKELY(e->tag_r == (lin & ~0xfffull))) {
+        phys = e->phys | (lin & 0xfff);
+        uint64_t pg = phys >> 12;
+        uint32_t mode = (uint32_t)(bits & 0xff) | (cs->limit == 0xffff ? 0x100u : 0);
+        if (pg < X86_CODE_PAGES && cpu->dcache) {
+            d = &cpu->dcache[lin & (X86_DCACHE_SIZE - 1)];
+            if (d->lin == lin && d->phys == phys && d->gen == cpu->page_gen[pg] && d->mode == mode &&
+                (cpu->long64 || rip + d->in.len - 1 <= cs->limit)) {
+                cpu->stats.decode_hits++;
+                return &d->in;
+            }
+            cpu->stats.decode_misses++;
+            d->lin = X86_TLB_NONE;
+            d->mode = mode;
+            in = &d->in;
+        }
         buf = e->host + (lin & 0xfff);
         avail = 0x1000u - (unsigned)(lin & 0xfff);
         if (!cpu->long64) {
@@ -2017,15 +2039,23 @@ static void x86_fetch_decode(struct x86_cpu *cpu)
         if (avail > 15)
             avail = 15;
     }
-    int bits = cpu->long64 ? 64 : cpu->code32 ? 32 : 16;
-    if (X86_UNLIKELY(cpu->profile == X86_PROFILE_286))
-        bits = -16; /* 286: 10-byte instruction limit */
-    int rc = x86_decode_buf(&cpu->in, bits, buf, avail, x86_fetch_more, cpu);
+    cpu->cur = in;
+    int rc = x86_decode_buf(in, bits, buf, avail, x86_fetch_more, cpu);
     if (X86_UNLIKELY(rc != 0)) {
         if (rc == X86_EXC_UD)
             x86_undefined(cpu);
         x86_gp(cpu, 0);
     }
+    /* cache it if it lies entirely in this page */
+    if (d && (lin & 0xfff) + in->len <= 0x1000) {
+        uint64_t pg = phys >> 12;
+        if (!(cpu->code_page[pg >> 3] & (1u << (pg & 7))))
+            x86_mark_code_page(cpu, pg);
+        d->lin = lin;
+        d->phys = phys;
+        d->gen = cpu->page_gen[pg];
+    }
+    return in;
 }
 
 /* Executes one instruction. Faults longjmp out to the run loop's handler. */
@@ -2033,8 +2063,8 @@ void x86_step_insn(struct x86_cpu *cpu)
 {
     cpu->insn_rip = cpu->rip;
     cpu->insn_rsp = cpu->regs[4];
-    x86_fetch_decode(cpu);
-    struct x86_insn *in = &cpu->in;
+    struct x86_insn *in = x86_fetch_decode(cpu);
+    cpu->cur = in;
     uint64_t next = cpu->rip + in->len;
     if (!cpu->long64)
         next &= cpu->code32 ? 0xffffffffull : 0xffffull;

@@ -171,7 +171,18 @@ static void x86_pin_ignne(void *opaque, int line, int level)
 
 static void x86_dmi_invalidate(void *opaque, struct addr_space *as)
 {
+    /* the map changed: pointers and decodes of remapped pages are stale */
     x86_tlb_flush(opaque, true);
+    x86_dcache_flush(opaque);
+}
+
+static void x86_ram_written(void *opaque, uint64_t addr, unsigned len)
+{
+    struct x86_cpu *cpu = opaque;
+    if (!len)
+        return;
+    for (uint64_t pg = addr >> 12; pg <= (addr + len - 1) >> 12; pg++)
+        x86_code_page_written(cpu, pg);
 }
 
 /* --- exceptions and interrupts ----------------------------------------------- */
@@ -281,7 +292,7 @@ static void x86_service(struct x86_cpu *cpu)
 
 static void x86_trace_insn(struct x86_cpu *cpu)
 {
-    const struct x86_insn *in = &cpu->in;
+    const struct x86_insn *in = cpu->cur;
     char dis[128];
     char bytes[48] = "";
     size_t n = 0;
@@ -304,7 +315,7 @@ void x86_insn_observed(struct x86_cpu *cpu)
     if (cpu->trace)
         x86_trace_insn(cpu);
     if (cpu->hooks && cpu->hooks->decode)
-        cpu->hooks->decode(cpu->hooks->ctx, &cpu->in);
+        cpu->hooks->decode(cpu->hooks->ctx, cpu->cur);
 }
 
 /* One instruction with the per-instruction extras: single-step trap. */
@@ -585,6 +596,13 @@ static int x86_cpu_create(struct component *c, const struct params *p, struct cw
     signal_input_register(c->sim, c, "ignne", x86_pin_ignne, cpu, 0);
     cpu->ferr = signal_create(c->sim, c, "ferr");
     as_add_dmi_listener(cpu->mem, x86_dmi_invalidate, cpu);
+    as_add_ram_write_listener(cpu->mem, x86_ram_written, cpu);
+    cpu->dcache = calloc(X86_DCACHE_SIZE, sizeof *cpu->dcache);
+    cpu->page_gen = calloc(X86_CODE_PAGES, sizeof *cpu->page_gen);
+    cpu->code_page = calloc(X86_CODE_PAGES / 8, 1);
+    if (!cpu->dcache || !cpu->page_gen || !cpu->code_page)
+        return cw_errorf(err, "%s: out of memory", c->name);
+    x86_dcache_flush(cpu);
 
     stat_register(c, "instructions", "instructions retired", &cpu->stats.insns);
     stat_register(c, "cycles", "core clock cycles executed", &cpu->stats.cycles);
@@ -637,6 +655,9 @@ static void x86_cpu_destroy(struct component *c)
     sim_remove_initiator(c->sim, &cpu->ini);
     if (cpu->trace_owned)
         fclose(cpu->trace_owned);
+    free(cpu->dcache);
+    free(cpu->page_gen);
+    free(cpu->code_page);
     free(cpu);
     c->state = NULL;
 }

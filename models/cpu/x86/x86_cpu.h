@@ -115,6 +115,16 @@ struct x86_insn {
     uint8_t bytes[16];
 };
 
+#define X86_DCACHE_SIZE 8192
+#define X86_CODE_PAGES (1u << 20)
+struct x86_dcache_entry {
+    uint64_t lin;      /* X86_TLB_NONE when empty */
+    uint64_t phys;
+    uint32_t gen;
+    uint32_t mode;
+    struct x86_insn in;
+};
+
 /* software TLB entry: one 4 KiB linear page */
 struct x86_tlb_entry {
     uint64_t tag_r;    /* linear page if reads may use host, else X86_TLB_NONE */
@@ -198,8 +208,16 @@ struct x86_cpu {
     struct x86_tlb_entry *tlb_cur;
     bool tlb_has_large;
 
-    /* current instruction */
+    /* current instruction: `cur` points at `in` or at a decode-cache slot */
     struct x86_insn in;
+    struct x86_insn *cur;
+
+    /* decoded-instruction cache: direct-mapped by linear address, checked
+     * against the physical page's write generation */
+    struct x86_dcache_entry *dcache;
+    uint32_t *page_gen;     /* per physical page below 4 GiB */
+    uint8_t *code_page;     /* bitmap: page holds cached decodes */
+
     uint64_t insn_rip, insn_rsp;
     uint64_t next_rip;
     bool string_restart;   /* a REP string instruction stopped early */
@@ -290,6 +308,10 @@ void x86_phys_write(struct x86_cpu *cpu, uint64_t phys, unsigned size, uint64_t 
                     enum bus_kind kind);
 void x86_sync(struct x86_cpu *cpu);
 void x86_after_device_access(struct x86_cpu *cpu);
+/* Decoded-code coherence: a write hit page `pg` (physical page number). */
+void x86_code_page_written(struct x86_cpu *cpu, uint64_t pg);
+void x86_mark_code_page(struct x86_cpu *cpu, uint64_t pg);
+void x86_dcache_flush(struct x86_cpu *cpu);
 
 /* --- segments and protection (x86_prot.c) -------------------------------- */
 void x86_seg_derive(struct x86_seg *s, bool pe, bool long64);

@@ -50,6 +50,35 @@ void x86_phys_write(struct x86_cpu *cpu, uint64_t phys, unsigned size, uint64_t 
     as_write(cpu->mem, phys & cpu->a20_mask, size, v, kind, cpu->id, NULL);
 }
 
+/* --- decoded-code coherence ------------------------------------------------ */
+
+void x86_dcache_flush(struct x86_cpu *cpu)
+{
+    if (!cpu->dcache)
+        return;
+    for (unsigned i = 0; i < X86_DCACHE_SIZE; i++)
+        cpu->dcache[i].lin = X86_TLB_NONE;
+}
+
+/* A page that holds decoded instructions loses its fast write pointers, so
+ * every write to it comes through x86_code_page_written. */
+void x86_mark_code_page(struct x86_cpu *cpu, uint64_t pg)
+{
+    cpu->code_page[pg >> 3] |= (uint8_t)(1u << (pg & 7));
+    for (int u = 0; u < 2; u++)
+        for (int i = 0; i < X86_TLB_SIZE; i++)
+            if ((cpu->tlb[u][i].phys >> 12) == pg)
+                cpu->tlb[u][i].tag_w = X86_TLB_NONE;
+}
+
+void x86_code_page_written(struct x86_cpu *cpu, uint64_t pg)
+{
+    if (pg >= X86_CODE_PAGES || !(cpu->code_page[pg >> 3] & (1u << (pg & 7))))
+        return;
+    cpu->code_page[pg >> 3] &= (uint8_t)~(1u << (pg & 7));
+    cpu->page_gen[pg]++;
+}
+
 /* --- TLB ---------------------------------------------------------------- */
 
 static void x86_tlb_entry_clear(struct x86_tlb_entry *e)
@@ -244,7 +273,9 @@ static struct x86_tlb_entry *x86_tlb_fill(struct x86_cpu *cpu, uint64_t lin, boo
     if (ok_w) {
         e->host = d.host + (phys - d.lo);
         e->tag_r = page;
-        if (w->writable && w->dirty)
+        uint64_t pg = phys >> 12;
+        bool code = pg < X86_CODE_PAGES && (cpu->code_page[pg >> 3] & (1u << (pg & 7)));
+        if (w->writable && w->dirty && !code)
             e->tag_w = page;
     } else if (as_dmi(cpu->mem, phys, false, &d) && d.lo <= phys && phys + 0xfff <= d.hi) {
         e->host = d.host + (phys - d.lo);
@@ -314,7 +345,8 @@ static uint64_t x86_access_phys_read(struct x86_cpu *cpu, struct x86_tlb_entry *
 static void x86_access_phys_write(struct x86_cpu *cpu, struct x86_tlb_entry *e, uint64_t phys,
                                   unsigned size, uint64_t v)
 {
-    if (e && e->host && !(e->perm & X86_TLB_ROM) && e->tag_w != X86_TLB_NONE) {
+    if (e && e->host && !(e->perm & X86_TLB_ROM)) {
+        x86_code_page_written(cpu, (phys & cpu->a20_mask) >> 12);
         x86_store_host(e->host + (phys & 0xfff), size, v);
         return;
     }
