@@ -639,11 +639,43 @@ static void test_backpressure_never_drops(void **state)
     pthread_cond_destroy(&h.cv);
 }
 
+/* Runs trace_cli_main with stdout captured into *out (caller frees). */
+static int run_cli(char **out, int argc, ...)
+{
+    char *argv[16];
+    va_list ap;
+    va_start(ap, argc);
+    for (int i = 0; i < argc; i++)
+        argv[i] = va_arg(ap, char *);
+    va_end(ap);
+    argv[argc] = NULL;
+
+    const char *capture = tmp_path("cli.out");
+    fflush(stdout);
+    int saved = dup(1);
+    int fd = open(capture, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    dup2(fd, 1);
+    close(fd);
+    int rc = trace_cli_main(argc, argv);
+    fflush(stdout);
+    dup2(saved, 1);
+    close(saved);
+
+    FILE *f = fopen(capture, "r");
+    static char buf[65536];
+    size_t n = fread(buf, 1, sizeof buf - 1, f);
+    fclose(f);
+    buf[n] = '\0';
+    *out = strdup(buf);
+    return rc;
+}
+
 /* --- SIGKILL safety ------------------------------------------------------------------ */
 
 static void test_sigkill_leaves_valid_database(void **state)
 {
-    const char *path = tmp_path("killed.db");
+    char path[512];
+    snprintf(path, sizeof path, "%s", tmp_path("killed.db"));
     fflush(stdout);
     pid_t pid = fork();
     assert_true(pid >= 0);
@@ -670,6 +702,15 @@ static void test_sigkill_leaves_valid_database(void **state)
     assert_int_equal(waitpid(pid, &status, 0), pid);
     assert_true(WIFSIGNALED(status));
     assert_int_equal(WTERMSIG(status), SIGKILL);
+    assert_true(file_exists(tmp_path("killed.db-wal")));
+
+    /* clockwork trace reads it as it is, WAL and all, without changing it */
+    char *out;
+    assert_int_equal(run_cli(&out, 4, "trace", "query", path,
+                             "SELECT count(*) AS n FROM tx WHERE kind = 0"),
+                     0);
+    assert_string_equal(out, "n\n250000\n");
+    free(out);
 
     assert_query(path, "PRAGMA integrity_check", "ok\n");
     assert_int_equal(query_int(path, "SELECT count(*) FROM tx WHERE kind = 0"), 250000);
@@ -724,37 +765,6 @@ static void test_determinism(void **state)
 }
 
 /* --- CLI ------------------------------------------------------------------------------ */
-
-/* Runs trace_cli_main with stdout captured into *out (caller frees). */
-static int run_cli(char **out, int argc, ...)
-{
-    char *argv[16];
-    va_list ap;
-    va_start(ap, argc);
-    for (int i = 0; i < argc; i++)
-        argv[i] = va_arg(ap, char *);
-    va_end(ap);
-    argv[argc] = NULL;
-
-    const char *capture = tmp_path("cli.out");
-    fflush(stdout);
-    int saved = dup(1);
-    int fd = open(capture, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    dup2(fd, 1);
-    close(fd);
-    int rc = trace_cli_main(argc, argv);
-    fflush(stdout);
-    dup2(saved, 1);
-    close(saved);
-
-    FILE *f = fopen(capture, "r");
-    static char buf[65536];
-    size_t n = fread(buf, 1, sizeof buf - 1, f);
-    fclose(f);
-    buf[n] = '\0';
-    *out = strdup(buf);
-    return rc;
-}
 
 static void test_cli_query(void **state)
 {
