@@ -7,6 +7,10 @@
 #include "models/vga/cp437.h"
 
 #define SCREEN_TEXT_MAX_COLOURS 32
+/* Dots a two-colour cell may differ from a glyph and still read as it: the
+ * guest's console font may draw a few glyphs slightly differently from the
+ * VGA BIOS font the table was taken from. */
+#define SCREEN_TEXT_FUZZY_DOTS 3
 
 void screen_text_init(struct screen_text *st)
 {
@@ -52,6 +56,29 @@ static void screen_text_insert(struct screen_text *st, int code)
     while (st->table[slot])
         slot = (slot + 1) % SCREEN_TEXT_TABLE;
     st->table[slot] = (int16_t)(code + 1);
+    st->order[st->nglyphs++] = (uint8_t)code;
+}
+
+/* The nearest glyph within SCREEN_TEXT_FUZZY_DOTS differing dots, if it is
+ * strictly nearer than any other; -1 otherwise. */
+static int screen_text_nearest(const struct screen_text *st, const uint8_t *rows, int *distance)
+{
+    int best = -1, best_d = SCREEN_TEXT_FUZZY_DOTS + 1, second_d = SCREEN_TEXT_FUZZY_DOTS + 1;
+    for (int i = 0; i < st->nglyphs; i++) {
+        const uint8_t *g = st->glyphs[st->order[i]];
+        int d = 0;
+        for (int r = 0; r < st->font_height && d <= SCREEN_TEXT_FUZZY_DOTS; r++)
+            d += __builtin_popcount((unsigned)(g[r] ^ rows[r]));
+        if (d < best_d) {
+            second_d = best_d;
+            best_d = d;
+            best = st->order[i];
+        } else if (d < second_d) {
+            second_d = d;
+        }
+    }
+    *distance = best_d;
+    return best >= 0 && best_d < second_d ? best : -1;
 }
 
 int screen_text_set_font(struct screen_text *st, const uint8_t *glyphs, int height)
@@ -60,6 +87,7 @@ int screen_text_set_font(struct screen_text *st, const uint8_t *glyphs, int heig
         return -1;
     memcpy(st->glyphs, glyphs, sizeof st->glyphs);
     st->font_height = height;
+    st->nglyphs = 0;
     memset(st->table, 0, sizeof st->table);
     /* Insertion order decides which code a shared bitmap reads as. */
     for (int c = 0x20; c < 0x7F; c++)
@@ -82,8 +110,8 @@ int screen_text_font_from_vga(struct screen_text *st, const struct vga_font_ifac
     return screen_text_set_font(st, glyphs, height);
 }
 
-int screen_text_match_cell(const struct screen_text *st, const struct display_surface *s, int x,
-                           int y)
+static int screen_text_match_at(const struct screen_text *st, const struct display_surface *s,
+                                int x, int y, bool fuzzy)
 {
     int h = st->font_height;
     if (!h || x < 0 || y < 0 || x + 8 > s->width || y + h > s->height)
@@ -126,7 +154,21 @@ int screen_text_match_cell(const struct screen_text *st, const struct display_su
             best_count = count[k];
         }
     }
-    return best;
+    if (best >= 0 || !fuzzy || ncolours != 2)
+        return best;
+    int d0, d1;
+    int c0 = screen_text_nearest(st, masks[0], &d0), c1 = screen_text_nearest(st, masks[1], &d1);
+    if (c0 >= 0 && (c1 < 0 || d0 < d1))
+        return c0;
+    if (c1 >= 0 && (c0 < 0 || d1 < d0))
+        return c1;
+    return -1;
+}
+
+int screen_text_match_cell(const struct screen_text *st, const struct display_surface *s, int x,
+                           int y)
+{
+    return screen_text_match_at(st, s, x, y, false);
 }
 
 /* Counts the cells at this origin that read as a character, and the cells
@@ -189,7 +231,7 @@ size_t screen_text_match(struct screen_text *st, const struct display_surface *s
             buf[n++] = '\n';
         }
         for (int x = st->origin_x; x + 8 <= s->width; x += 8) {
-            int code = screen_text_match_cell(st, s, x, y);
+            int code = screen_text_match_at(st, s, x, y, true);
             char utf8[4];
             size_t k = cp437_to_utf8(code < 0 ? 0x20 : (uint8_t)code, utf8);
             if (n + k >= len) {

@@ -23,6 +23,8 @@ struct screen_text {
     int font_height;                  /* 0: no font yet */
     uint8_t glyphs[256][32];          /* CP437 order, bit 7 = leftmost dot */
     int16_t table[SCREEN_TEXT_TABLE]; /* glyph bitmap hash -> code + 1 */
+    uint8_t order[256];               /* distinct non-blank glyphs, preferred first */
+    int nglyphs;
     int origin_x, origin_y;           /* grid origin found last time */
     bool searched;                    /* a full origin search ran for: */
     uint64_t searched_frame;
@@ -51,13 +53,15 @@ size_t screen_text_read(struct screen_text *st, const struct display_iface *d, c
 
 /* Matches a graphics surface against the font. The character grid's origin
  * is found automatically (the one with the most recognised characters;
- * the previous origin is tried first). Cells that are one colour or match
- * no glyph read as spaces. */
+ * the previous origin is tried first). A two-colour cell that matches no
+ * glyph exactly reads as the single nearest glyph within 3 dots (console
+ * fonts differ from the BIOS font in a few dots). Cells that are one colour
+ * or match nothing read as spaces. */
 size_t screen_text_match(struct screen_text *st, const struct display_surface *s, char *buf,
                          size_t len);
 
-/* Matches one cell at (x, y): returns the CP437 code, 0x20 for a uniform
- * cell, or -1 if no glyph matches. */
+/* Matches one cell at (x, y) exactly: returns the CP437 code, 0x20 for a
+ * uniform cell, or -1 if no glyph matches. */
 int screen_text_match_cell(const struct screen_text *st, const struct display_surface *s, int x,
                            int y);
 

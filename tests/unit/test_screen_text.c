@@ -138,6 +138,26 @@ static void test_fbcon_like_screen(void **state)
     free(cv.px);
 }
 
+static void test_near_glyph_reads_in_two_colour_cells(void **state)
+{
+    (void)state;
+    struct screen_text st;
+    screen_text_init(&st);
+    screen_text_set_font(&st, font, 16);
+    struct canvas cv;
+    canvas_init(&cv, 800, 600, 0x000000, false);
+    canvas_text(&cv, 0, 0, "Language", 0xAAAAAA, 0, false);
+    /* The console font draws 'g' two dots differently from the BIOS font. */
+    cv.px[15 * 800 + 5 * 8 + 0] ^= 0xAAAAAA;
+    cv.px[14 * 800 + 5 * 8 + 7] ^= 0xAAAAAA;
+    struct display_surface s = canvas_surface(&cv);
+    assert_int_equal(screen_text_match_cell(&st, &s, 5 * 8, 0), -1);
+    char buf[16384];
+    screen_text_match(&st, &s, buf, sizeof buf);
+    assert_memory_equal(buf, "Language ", 9);
+    free(cv.px);
+}
+
 static void test_offset_grid_with_shadow_over_picture(void **state)
 {
     (void)state;
@@ -291,6 +311,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_font_table),
         cmocka_unit_test(test_fbcon_like_screen),
+        cmocka_unit_test(test_near_glyph_reads_in_two_colour_cells),
         cmocka_unit_test(test_offset_grid_with_shadow_over_picture),
         cmocka_unit_test(test_text_mode_uses_display_text),
         cmocka_unit_test(test_font_from_guest_plane2_on_vbe_screen),
