@@ -4,12 +4,14 @@
  * Layout on disk (docs/trace-schema.md has the full story). A transaction
  * row must stay small (target: 24 bytes on disk), so the `tx` table users
  * query is a view over three tables:
- *   tx_data  (id, dt, route, addr, data, latency)  one row per transaction
- *   tx_block (id, base)   the time of every 64th transaction; a row's time
- *                         is base + dt of its block (id >> 6), so dt needs
- *                         2-3 bytes instead of 6 for an absolute time
- *   route    (id, initiator, target, space, kind, size)  the few distinct
- *                         combinations, so a row stores one small number
+ *   tx_data  (rowid, dt, route, addr, data, dlatency)  one row per transaction
+ *   tx_block (id, base)   the time of the first row of each block of 64;
+ *                         a row's time is base + dt of its block
+ *                         (rowid >> 6), so dt needs 2-3 bytes instead of 6
+ *   route    (id, initiator, target, space, kind, size, latency)  the few
+ *                         distinct combinations, so a row stores one small
+ *                         number; rows store latency - route.latency, which
+ *                         is 0 (no bytes) for fixed-latency regions
  * The view joins them back into (time, initiator, target, space, kind,
  * addr, size, data, latency) at about the cost of a plain table scan. */
 #include "trace_db.h"
@@ -117,13 +119,14 @@ struct trace_db {
     char *machine_yaml, *config_yaml, *command_line, *program_version;
     uint64_t start_wall_ns;
 
-    /* ring: head written by the simulation, tail by the writer */
+    /* ring: head written by the simulation, tail by the writer, each on
+     * its own cache line so the two threads do not fight over one */
     struct trace_rec *ring;
-    _Atomic uint64_t head;
-    _Atomic uint64_t tail;
+    _Alignas(64) _Atomic uint64_t head;
     uint64_t head_local;   /* producer's copy of head */
     uint64_t tail_cached;  /* producer's last look at tail */
-    _Atomic int producer_waiting;
+    _Alignas(64) _Atomic uint64_t tail;
+    _Alignas(64) _Atomic int producer_waiting;
     _Atomic int writer_sleeping;
     pthread_mutex_t lock;
     pthread_cond_t data_cv;   /* writer waits for records */
@@ -873,9 +876,11 @@ struct trace_db *trace_db_open(const char *path, const struct trace_run_info *in
     }
     if (trace_remove_old(path, err))
         return NULL;
-    struct trace_db *db = calloc(1, sizeof *db);
-    if (!db)
+    /* The struct keeps the ring's indexes on separate cache lines. */
+    void *mem = NULL;
+    if (posix_memalign(&mem, 64, sizeof(struct trace_db)) != 0)
         abort();
+    struct trace_db *db = memset(mem, 0, sizeof *db);
     pthread_mutex_init(&db->lock, NULL);
     pthread_cond_init(&db->data_cv, NULL);
     pthread_cond_init(&db->space_cv, NULL);
