@@ -51,6 +51,7 @@ int signal_input_register(struct sim *sim, struct component *owner, const char *
     in->fn = fn;
     in->opaque = opaque;
     in->line = line;
+    in->level = -1;
     struct signal_input **p = &sim->inputs;
     while (*p)
         p = &(*p)->next;
@@ -79,8 +80,25 @@ bool signal_input_exists(struct sim *sim, const char *name)
     return input_find(sim, name) != NULL;
 }
 
-static void sink_add(struct signal *s, signal_input_fn fn, void *opaque, int line,
-                     const char *name)
+/* Delivers one wire's level to its input: the input sees the OR of all
+ * the wires that drive it, and is called only when that changes. */
+static void wire_deliver(void *opaque, int line, int level)
+{
+    struct signal_wire *w = opaque;
+    struct signal_input *in = w->input;
+    if (w->level == level)
+        return;
+    w->level = level;
+    in->high_sources += level ? 1 : -1;
+    int seen = in->high_sources > 0;
+    if (seen == in->level)
+        return;
+    in->level = seen;
+    in->fn(in->opaque, in->line, seen);
+}
+
+static struct signal_sink *sink_add(struct signal *s, signal_input_fn fn, void *opaque,
+                                    int line, const char *name)
 {
     struct signal_sink *k = calloc(1, sizeof *k);
     if (!k) {
@@ -95,8 +113,7 @@ static void sink_add(struct signal *s, signal_input_fn fn, void *opaque, int lin
     while (*p)
         p = &(*p)->next;
     *p = k;
-    if (s->level)
-        fn(opaque, line, 1);
+    return k;
 }
 
 /* Lists the names of one kind (outputs or inputs) for error messages. */
@@ -132,13 +149,31 @@ int signal_connect(struct sim *sim, const char *from, const char *to, struct cw_
     for (struct signal_sink *k = s->sinks; k; k = k->next)
         if (k->name && strcmp(k->name, to) == 0)
             return cw_errorf(err, "'%s' is already wired to '%s'", from, to);
-    sink_add(s, in->fn, in->opaque, in->line, in->name);
+    struct signal_wire *w = calloc(1, sizeof *w);
+    if (!w) {
+        fprintf(stderr, "clockwork: out of memory\n");
+        abort();
+    }
+    w->input = in;
+    struct signal_sink *k = sink_add(s, wire_deliver, w, in->line, in->name);
+    k->owns_opaque = true;
+    /* The input learns the wire's current level now, 0 or 1, so a model
+     * whose input defaults to high sees a low output at once. */
+    w->level = s->level;
+    in->high_sources += s->level;
+    int seen = in->high_sources > 0;
+    if (seen != in->level) {
+        in->level = seen;
+        in->fn(in->opaque, in->line, seen);
+    }
     return 0;
 }
 
 void signal_add_sink(struct signal *s, signal_input_fn fn, void *opaque, int line)
 {
     sink_add(s, fn, opaque, line, NULL);
+    if (s->level)
+        fn(opaque, line, 1);
 }
 
 static void signal_deliver(struct signal *s, int level)
@@ -173,6 +208,8 @@ void signal_destroy_all(struct sim *sim)
         struct signal *next = s->next;
         for (struct signal_sink *k = s->sinks; k;) {
             struct signal_sink *kn = k->next;
+            if (k->owns_opaque)
+                free(k->opaque);
             free(k->name);
             free(k);
             k = kn;

@@ -6,7 +6,9 @@
  * level changes. Edge semantics: signal_pulse(s) drives 1 then 0 at the same
  * instant, so an edge-triggered receiver sees a rising edge. The receiver
  * decides how it interprets what it sees (the 8259's ELCR chooses per line).
- * Wiring is by name: "pit0.out" -> "pic0.ir0". */
+ * Wiring is by name: "pit0.out" -> "pic0.ir0". Several outputs wired to one
+ * input are OR-ed (a shared, active-high line): the input is called only
+ * when the OR changes, and once at connection time with the current OR. */
 #ifndef CW_SIGNAL_H
 #define CW_SIGNAL_H
 
@@ -20,6 +22,7 @@ struct signal_sink {
     void *opaque;
     int line;
     char *name;                /* "pic0.ir0" */
+    bool owns_opaque;          /* a wire record the kernel frees */
     struct signal_sink *next;
 };
 
@@ -41,7 +44,7 @@ int signal_input_register(struct sim *sim, struct component *owner, const char *
                           signal_input_fn fn, void *opaque, int line);
 
 /* Connects output `from` ("pit0.out") to input `to` ("pic0.ir0"). The input
- * immediately sees the current level if it is 1. Errors name what is missing. */
+ * is told the (OR-ed) level at once, 0 or 1. Errors name what is missing. */
 int signal_connect(struct sim *sim, const char *from, const char *to, struct cw_error *err);
 
 /* Connects an output directly to a callback (tests, host code). */

@@ -13,7 +13,15 @@ struct signal_input {
     signal_input_fn fn;
     void *opaque;
     int line;
+    int level;        /* what the input last saw: -1 before any wire */
+    int high_sources; /* wires currently driving 1 (wired-OR) */
     struct signal_input *next;
+};
+
+/* One wire from an output to an input. */
+struct signal_wire {
+    struct signal_input *input;
+    int level;
 };
 
 struct hook {

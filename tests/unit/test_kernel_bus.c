@@ -231,6 +231,10 @@ static void test_signals(void **state)
     assert_non_null(strstr(err.msg, "host.irq"));
     assert_int_equal(signal_connect(sim, "host.irq", "host.ir9", &err), -1);
     assert_non_null(strstr(err.msg, "unknown input 'host.ir9'"));
+    /* connecting told each input the current level (0) */
+    assert_int_equal(a.n, 1);
+    assert_int_equal(a.levels[0], 30);
+    a.n = b.n = 0;
     signal_set(out, 1);
     signal_set(out, 1); /* level: no change, no call */
     signal_set(out, 0);
@@ -242,6 +246,26 @@ static void test_signals(void **state)
     assert_int_equal(a.levels[3], 30);
     assert_int_equal(b.n, 4);
     assert_int_equal(b.levels[0], 41);
+
+    /* Two outputs on one input are OR-ed. */
+    struct sink c = { 0 };
+    struct signal *x = signal_create(sim, NULL, "x");
+    struct signal *y = signal_create(sim, NULL, "y");
+    signal_input_register(sim, NULL, "shared", sink_fn, &c, 1);
+    assert_int_equal(signal_connect(sim, "host.x", "host.shared", &err), 0);
+    signal_set(y, 1); /* y high before it is wired: the input sees it at once */
+    assert_int_equal(signal_connect(sim, "host.y", "host.shared", &err), 0);
+    assert_int_equal(c.n, 2);
+    assert_int_equal(c.levels[0], 10);
+    assert_int_equal(c.levels[1], 11);
+    signal_set(x, 1); /* OR unchanged: no call */
+    signal_set(y, 0);
+    assert_int_equal(c.n, 2);
+    signal_set(x, 0);
+    assert_int_equal(c.n, 3);
+    assert_int_equal(c.levels[2], 10);
+    signal_pulse(x);
+    assert_int_equal(c.n, 5);
     sim_destroy(sim);
 }
 
