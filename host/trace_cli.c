@@ -208,7 +208,12 @@ static int trace_cli_table(sqlite3 *db, const char *title, const char *sql)
         cells[0][c] = strdup(name + right[c]);
     }
     int nrows = 1, rc;
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW && nrows <= TRACE_CLI_MAX_ROWS) {
+    long more = 0; /* rows beyond what the table shows */
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        if (nrows > TRACE_CLI_MAX_ROWS) {
+            more++;
+            continue;
+        }
         for (int c = 0; c < ncol; c++) {
             const unsigned char *t = sqlite3_column_text(st, c);
             cells[nrows][c] = strdup(t ? (const char *)t : "");
@@ -241,6 +246,8 @@ static int trace_cli_table(sqlite3 *db, const char *title, const char *sql)
         }
         printf("\n");
     }
+    if (more)
+        printf("  ... and %ld more (use `clockwork trace query`)\n", more);
     for (int r = 0; r < nrows; r++)
         for (int c = 0; c < ncol; c++)
             free(cells[r][c]);

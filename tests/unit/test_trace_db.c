@@ -843,6 +843,25 @@ static void test_cli_summary(void **state)
     free(out);
 }
 
+static void test_cli_summary_long_lists(void **state)
+{
+    char path[512];
+    snprintf(path, sizeof path, "%s", tmp_path("many.db"));
+    struct trace_db *db = open_or_fail(path, NULL);
+    for (int i = 0; i < 70; i++) {
+        char name[32];
+        snprintf(name, sizeof name, "m%02d", i);
+        trace_db_record_marker(db, (sim_time_t)i * 1000, name, (uint64_t)i);
+    }
+    close_or_fail(db, NULL, "done");
+    char *out;
+    assert_int_equal(run_cli(&out, 3, "trace", "summary", path), 0);
+    assert_non_null(strstr(out, "  m63 "));
+    assert_null(strstr(out, "  m64 "));
+    assert_non_null(strstr(out, "  ... and 6 more (use `clockwork trace query`)\n"));
+    free(out);
+}
+
 /* --- canned queries in traces/ ------------------------------------------------------ */
 
 static char *read_query(const char *name)
@@ -995,6 +1014,7 @@ int main(void)
         cmocka_unit_test(test_determinism),
         cmocka_unit_test(test_cli_query),
         cmocka_unit_test(test_cli_summary),
+        cmocka_unit_test(test_cli_summary_long_lists),
         cmocka_unit_test(test_canned_queries),
     };
     return cmocka_run_group_tests(tests, setup_tmpdir, teardown_tmpdir);
