@@ -16,7 +16,8 @@ trap 'rm -rf "$tmp"' EXIT
 fails=0
 fail() { echo "FAIL: $*"; fails=$((fails + 1)); }
 q() { "$CW" trace query "$@"; }
-# One value: the second line of a one-column result.
+# One value: the second line of a one-column result (name multi-line
+# expressions with AS: the header is the expression's text).
 q1() { q "$@" | sed -n 2p; }
 
 for run in a b; do
@@ -60,6 +61,43 @@ edges=$(q1 "$tmp/a.db" "SELECT max(n) FROM (SELECT count(*) AS n FROM irq WHERE 
     fail "the run row has no end"
 cmdline=$(q1 "$tmp/a.db" "SELECT command_line FROM run")
 case $cmdline in *"configs/tiny.yaml"*) ;; *) fail "command line not recorded: $cmdline" ;; esac
+
+# Capture filters from a config: only what they select, all of it.
+cat >"$tmp/filtered.yaml" <<EOF
+machine: $PWD/machines/tiny.yaml
+run: {timeout: 1s, until: [poweroff]}
+trace:
+  file: $tmp/f.db
+  components: [uart0]
+  kinds: [io-write]
+  ranges: ["0x3f8-0x3f8"]
+  signals: false
+EOF
+if "$CW" run "$tmp/filtered.yaml" >"$tmp/f.out" 2>&1; then
+    got=$(q1 "$tmp/f.db" "SELECT count(*) FROM tx")
+    bad=$(q1 "$tmp/f.db" "SELECT count(*) FROM tx JOIN kind k ON k.id = tx.kind
+                          JOIN component c ON c.id = tx.target
+                          WHERE k.name <> 'io-write' OR addr <> 0x3f8 OR c.name <> 'uart0'")
+    [ "$got" = "$uart" ] && [ "$bad" = 0 ] ||
+        fail "filtered trace: $got rows ($bad outside the filter), expected $uart"
+    [ "$(q1 "$tmp/f.db" "SELECT count(*) FROM irq")" = 0 ] || fail "signals: false still recorded edges"
+else
+    fail "run with a filtered trace failed:"; tail -5 "$tmp/f.out"
+fi
+cat >"$tmp/window.yaml" <<EOF
+machine: $PWD/machines/tiny.yaml
+run: {timeout: 1s, until: [poweroff]}
+trace: {file: $tmp/w.db, window: {from: 1us, to: 2us}}
+EOF
+if "$CW" run "$tmp/window.yaml" >"$tmp/w.out" 2>&1; then
+    got=$(q1 "$tmp/w.db" "SELECT count(*) || ' ' || coalesce(min(time), -1) || ' ' ||
+                          coalesce(max(time), -1) AS v FROM tx")
+    want=$(q1 "$tmp/a.db" "SELECT count(*) || ' ' || coalesce(min(time), -1) || ' ' ||
+                           coalesce(max(time), -1) AS v FROM tx WHERE time BETWEEN 1000000 AND 2000000")
+    [ "$got" = "$want" ] || fail "window 1us-2us: got '$got' (rows min max), expected '$want'"
+else
+    fail "run with a trace window failed:"; tail -5 "$tmp/w.out"
+fi
 
 # Determinism: everything but the run table is identical.
 for t in meta component space kind signal route tx_block tx_data irq marker stats; do
