@@ -551,12 +551,14 @@ static int config_media(struct run_config *rc, const struct ynode *media, struct
             return -1;
         /* The value keeps the config's location, so the path is resolved
          * relative to the config file. */
-        char *alias_path = config_strdup(path);
-        int rcode = config_set_path(rc->machine, alias_path, media->items[i],
-                                    media->key_nodes[i], err);
-        free(alias_path);
-        if (rcode)
-            return -1;
+        for (size_t k = 0; (path = machine_alias_path(rc->machine, media->keys[i], k)); k++) {
+            char *alias_path = config_strdup(path);
+            int rcode = config_set_path(rc->machine, alias_path, media->items[i],
+                                        media->key_nodes[i], err);
+            free(alias_path);
+            if (rcode)
+                return -1;
+        }
     }
     return 0;
 }

@@ -109,12 +109,17 @@ static char *xstrdup(const char *s)
 static int apply_alias(struct run_config *rc, const char *option, const char *value,
                        struct cw_error *err)
 {
+    /* An alias may name several parameters that must agree (RAM size in
+     * the RAM, the CMOS and fw_cfg). */
     const char *path = machine_alias(rc->machine, option);
     if (!path)
         return cw_errorf(err, "--%s: the machine '%s' has no '%s' alias (add `aliases: {%s: "
                               "components.NAME.PARAM}` to it, or use --set)",
                          option, rc->machine_path ? rc->machine_path : "?", option, option);
-    return machine_set_path(rc->machine, path, value, option, err);
+    for (size_t i = 0; (path = machine_alias_path(rc->machine, option, i)); i++)
+        if (machine_set_path(rc->machine, path, value, option, err))
+            return -1;
+    return 0;
 }
 
 static int cmd_run(int argc, char **argv)

@@ -571,6 +571,30 @@ static struct ynode *machine_walk(const struct ynode *tree, const char *path, co
     }
 }
 
+static int machine_check_alias_path(const struct ynode *m, const struct ynode *v,
+                                    struct cw_error *err)
+{
+    const char *path, *leaf;
+    if (ynode_string(v, &path, err))
+        return -1;
+    const struct ynode *parent = machine_walk(m, path, &leaf, v, NULL, err);
+    if (!parent)
+        return -1;
+    /* components.NAME.PARAM must name a parameter of that type. */
+    const struct ynode *comps = ymap_get(m, "components");
+    for (size_t c = 0; comps && comps->kind == YNODE_MAP && c < comps->count; c++) {
+        if (comps->items[c] != parent)
+            continue;
+        const struct ynode *type_node = ymap_get(parent, "type");
+        const struct component_type *type =
+            type_node && type_node->kind == YNODE_SCALAR ? component_type_find(type_node->scalar)
+                                                         : NULL;
+        if (type && !machine_find_param(type, leaf))
+            return machine_unknown_param(v, leaf, comps->keys[c], type, err);
+    }
+    return 0;
+}
+
 static int machine_check_aliases(const struct ynode *m, struct cw_error *err)
 {
     const struct ynode *aliases = ymap_get(m, "aliases");
@@ -580,24 +604,13 @@ static int machine_check_aliases(const struct ynode *m, struct cw_error *err)
                          "components.ide0.cdrom)", err))
         return -1;
     for (size_t i = 0; i < aliases->count; i++) {
-        const struct ynode *v = aliases->items[i];
-        const char *path, *leaf;
-        if (ynode_string(v, &path, err))
-            return -1;
-        const struct ynode *parent = machine_walk(m, path, &leaf, v, NULL, err);
-        if (!parent)
-            return -1;
-        /* components.NAME.PARAM must name a parameter of that type. */
-        const struct ynode *comps = ymap_get(m, "components");
-        for (size_t c = 0; comps && comps->kind == YNODE_MAP && c < comps->count; c++) {
-            if (comps->items[c] != parent)
-                continue;
-            const struct ynode *type_node = ymap_get(parent, "type");
-            const struct component_type *type =
-                type_node && type_node->kind == YNODE_SCALAR ? component_type_find(type_node->scalar)
-                                                             : NULL;
-            if (type && !machine_find_param(type, leaf))
-                return machine_unknown_param(v, leaf, comps->keys[c], type, err);
+        const struct ynode *item = aliases->items[i];
+        /* One path, or a list of paths that must get the same value. */
+        size_t n = item->kind == YNODE_SEQ ? item->count : 1;
+        for (size_t j = 0; j < n; j++) {
+            const struct ynode *v = item->kind == YNODE_SEQ ? item->items[j] : item;
+            if (machine_check_alias_path(m, v, err))
+                return -1;
         }
     }
     return 0;
@@ -605,7 +618,16 @@ static int machine_check_aliases(const struct ynode *m, struct cw_error *err)
 
 const char *machine_alias(const struct ynode *tree, const char *option)
 {
+    return machine_alias_path(tree, option, 0);
+}
+
+const char *machine_alias_path(const struct ynode *tree, const char *option, size_t i)
+{
     const struct ynode *v = ymap_get(ymap_get(tree, "aliases"), option);
+    if (v && v->kind == YNODE_SEQ)
+        v = i < v->count ? v->items[i] : NULL;
+    else if (i > 0)
+        v = NULL;
     return v && v->kind == YNODE_SCALAR ? v->scalar : NULL;
 }
 

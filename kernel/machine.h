@@ -9,7 +9,8 @@
  *   components:  {INSTANCE: {type: TYPE, PARAM: VALUE...}}
  *   wires:       ["comp.pin -> comp.pin", ...]
  *   aliases:     {OPTION: PATH}     host options mapped to parameter paths,
- *                                   e.g. cdrom: components.ide0.cdrom
+ *                                   e.g. cdrom: components.ide0.cdrom; or
+ *                {OPTION: [PATH...]} several parameters that get one value
  *
  * Components are created in file order, then realized in file order, then
  * wired, then reset. Every error names file:line:column and what was
@@ -33,7 +34,9 @@ struct ynode *machine_load_file(const char *path, struct cw_error *err);
 int machine_set_path(struct ynode *tree, const char *path, const char *value,
                      const char *origin, struct cw_error *err);
 
-/* Resolves an alias (see `aliases:`) to its parameter path, or NULL. */
+/* Resolves an alias (see `aliases:`) to its (first) parameter path, or NULL. */
 const char *machine_alias(const struct ynode *tree, const char *option);
+/* The i-th parameter path of an alias, or NULL past the last. */
+const char *machine_alias_path(const struct ynode *tree, const char *option, size_t i);
 
 #endif
