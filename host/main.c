@@ -73,6 +73,7 @@ static void usage_run(FILE *f)
           "  --quantum T            how far a CPU may run ahead of other components\n"
           "                         (default 1us; 0 = lock-step)\n"
           "  --quiet                no progress line\n"
+          "  --print-screen         print the text on the emulated screen when the run ends\n"
           "\n"
           "Exit status: 0 condition met or guest powered off, 1 ended without meeting\n"
           "a condition (timeout), 2 usage or configuration error, 130 interrupted.\n",
@@ -89,7 +90,7 @@ static int die_usage(const char *msg, const char *arg)
 enum {
     OPT_MACHINE = 256, OPT_SET, OPT_CDROM, OPT_MEMORY, OPT_HEADLESS, OPT_UNTIL, OPT_TIMEOUT,
     OPT_SCREENSHOT, OPT_SERIAL, OPT_DEBUGCON, OPT_TRACE, OPT_TRACE_INSNS, OPT_QUANTUM, OPT_QUIET,
-    OPT_WINDOW,
+    OPT_WINDOW, OPT_PRINT_SCREEN,
 };
 
 struct kv {
@@ -140,6 +141,7 @@ static int cmd_run(int argc, char **argv)
         { "trace-insns", required_argument, NULL, OPT_TRACE_INSNS },
         { "quantum", required_argument, NULL, OPT_QUANTUM },
         { "quiet", no_argument, NULL, OPT_QUIET },
+        { "print-screen", no_argument, NULL, OPT_PRINT_SCREEN },
         { "help", no_argument, NULL, 'h' },
         { NULL, 0, NULL, 0 },
     };
@@ -147,7 +149,7 @@ static int cmd_run(int argc, char **argv)
     const char *screenshot = NULL, *serial = NULL, *debugcon = NULL, *trace = NULL;
     const char *trace_insns = NULL, *quantum = NULL;
     int headless = -1;
-    bool quiet = false;
+    bool quiet = false, print_screen = false;
     struct kv *sets = calloc((size_t)argc + 1, sizeof *sets);
     const char **untils = calloc((size_t)argc + 1, sizeof *untils);
     size_t nsets = 0, nuntils = 0;
@@ -186,6 +188,7 @@ static int cmd_run(int argc, char **argv)
         case OPT_TRACE_INSNS: trace_insns = optarg; break;
         case OPT_QUANTUM: quantum = optarg; break;
         case OPT_QUIET: quiet = true; break;
+        case OPT_PRINT_SCREEN: print_screen = true; break;
         case 'h': usage_run(stdout); rc_exit = 0; goto out;
         default: rc_exit = die_usage("bad option", NULL); goto out;
         }
@@ -287,6 +290,7 @@ static int cmd_run(int argc, char **argv)
     struct run_options ro = {
         .trace_insns = trace_insns,
         .quiet = quiet,
+        .print_screen = print_screen,
         .argc = argc,
         .argv = argv,
         .version = CLOCKWORK_VERSION,

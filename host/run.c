@@ -44,6 +44,8 @@ struct run_state {
     sim_time_t last_guest;
     uint64_t last_insns, last_events;
     const char *phase;
+    uint64_t screen_frame, screen_check_ns;
+    bool screen_checked;
 };
 
 static uint64_t host_ns(void)
@@ -166,6 +168,21 @@ static void fmt_time(char *buf, size_t len, sim_time_t t)
              (unsigned long long)(t % SIM_S(1) / SIM_US(1)));
 }
 
+static char screen_buf[256 * 1024];
+
+/* The text on the screen now (text modes, or graphics matched against the
+ * font the guest loaded into the VGA). */
+static const char *read_screen(struct run_state *rs)
+{
+    if (!rs->screen.font_height) {
+        const struct vga_font_iface *vf = find_any_iface(rs->sim, "vga-font");
+        if (vf)
+            screen_text_font_from_vga(&rs->screen, vf);
+    }
+    screen_text_read(&rs->screen, rs->display, screen_buf, sizeof screen_buf);
+    return screen_buf;
+}
+
 static void check_screen(struct run_state *rs)
 {
     bool any = false;
@@ -173,13 +190,18 @@ static void check_screen(struct run_state *rs)
         any |= rs->rc->until[i].kind == UNTIL_SCREEN;
     if (!any || !rs->display)
         return;
-    static char text[256 * 1024];
-    if (!rs->screen.font_height) {
-        const struct vga_font_iface *vf = find_any_iface(rs->sim, "vga-font");
-        if (vf)
-            screen_text_font_from_vga(&rs->screen, vf);
-    }
-    screen_text_read(&rs->screen, rs->display, text, sizeof text);
+    /* Reading a graphics screen is costly: only when the frame changed,
+     * and at most every half second of host time. */
+    uint64_t now = host_ns();
+    const struct display_surface *surf = rs->display->update(rs->display->opaque);
+    if (surf->frame == rs->screen_frame && rs->screen_checked)
+        return;
+    if (rs->screen_checked && now - rs->screen_check_ns < 500000000ull)
+        return;
+    rs->screen_frame = surf->frame;
+    rs->screen_check_ns = now;
+    rs->screen_checked = true;
+    const char *text = read_screen(rs);
     for (size_t i = 0; i < rs->rc->nuntil; i++) {
         const struct until_cond *u = &rs->rc->until[i];
         if (u->kind == UNTIL_SCREEN && strstr(text, u->text))
@@ -405,6 +427,8 @@ int run_machine(struct run_config *rc, const struct run_options *ro)
     }
     if (why == SIM_STOP_TIME || why == SIM_STOP_REQUEST || why == SIM_STOP_INSNS)
         check_screen(&rs);
+    if (ro->print_screen && rs.display)
+        printf("%s\n", read_screen(&rs));
     print_summary(&rs, why, wall);
     if (rs.met >= 0 || why == SIM_STOP_POWEROFF)
         status = 0;

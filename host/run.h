@@ -9,6 +9,7 @@
 struct run_options {
     const char *trace_insns; /* file or "-" */
     bool quiet;              /* no progress line */
+    bool print_screen;       /* print the screen's text at the end */
     int argc;                /* the command line, for the run table */
     char **argv;
     const char *version;

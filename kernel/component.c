@@ -175,6 +175,14 @@ static void params_free(struct params *p)
 
 static char *resolve_path(const char *file, const char *path)
 {
+    /* "~/x" is in the user's home (media caches such as ~/.cache/clockwork). */
+    const char *home = getenv("HOME");
+    if (path[0] == '~' && path[1] == '/' && home) {
+        size_t n = strlen(home) + strlen(path);
+        char *out = comp_alloc(n);
+        snprintf(out, n, "%s%s", home, path + 1);
+        return out;
+    }
     if (path[0] == '/' || !file)
         return strdup(path);
     const char *slash = strrchr(file, '/');
