@@ -483,6 +483,56 @@ static int config_trace(struct run_config *rc, const struct ynode *trace, struct
     return 0;
 }
 
+/* Command-line trace filters: "--trace-kinds io-read,io-write" becomes the
+ * YAML `kinds: [io-read, io-write]` and goes through the same checks as a
+ * config file's trace section. */
+int run_config_trace_option(struct run_config *rc, const char *key, const char *value,
+                            struct cw_error *err)
+{
+    size_t n = strlen(value) * 2 + 64;
+    char *text = malloc(n), *origin = malloc(strlen(key) + 16);
+    if (!text || !origin) {
+        free(text);
+        free(origin);
+        return cw_errorf(err, "out of memory");
+    }
+    snprintf(origin, strlen(key) + 16, "--trace-%s", key);
+    if (strcmp(key, "window") == 0) {
+        const char *dash = strstr(value, "..");
+        if (!dash) {
+            cw_errorf(err, "%s: expected FROM..TO guest times (0s..2s)", origin);
+            free(text);
+            free(origin);
+            return -1;
+        }
+        snprintf(text, n, "window: {from: \"%.*s\", to: \"%s\"}\n", (int)(dash - value),
+                 value, dash + 2);
+    } else {
+        size_t used = (size_t)snprintf(text, n, "%s: [", key);
+        for (const char *p = value; *p; p++) {
+            if (*p == '"' || *p == '\\' || *p == '\n')
+                continue;
+            if (used + 4 >= n)
+                break;
+            if (p == value || p[-1] == ',')
+                text[used++] = '"';
+            if (*p == ',') {
+                text[used++] = '"';
+                text[used++] = ',';
+                continue;
+            }
+            text[used++] = *p;
+        }
+        snprintf(text + used, n - used, "%s]\n", *value ? "\"" : "");
+    }
+    struct ynode *tree = ytree_load_string(text, strlen(text), origin, err);
+    int rcode = tree ? config_trace(rc, tree, err) : -1;
+    ytree_free(tree);
+    free(text);
+    free(origin);
+    return rcode;
+}
+
 /* --- overrides and media ------------------------------------------------------------ */
 
 /* Sets the value at a dotted path of the machine tree: the parents must

@@ -91,4 +91,10 @@ int run_config_from_machine(struct run_config *rc, const char *machine_path,
                             struct cw_error *err);
 void run_config_free(struct run_config *rc);
 
+/* Applies a command-line trace filter: key is components, kinds or ranges
+ * (value comma-separated) or window (value FROM..TO). Errors name the
+ * option. */
+int run_config_trace_option(struct run_config *rc, const char *key, const char *value,
+                            struct cw_error *err);
+
 #endif

@@ -68,6 +68,11 @@ static void usage_run(FILE *f)
           "  --debugcon FILE|-      write the firmware debug console (port 0x402) output\n"
           "  --trace DB             record bus transactions, interrupts and markers to\n"
           "                         the SQLite database DB (see docs/trace-schema.md)\n"
+          "  --trace-components A,B only transactions whose initiator or target is listed\n"
+          "  --trace-kinds K,K      only these kinds (read, write, fetch, io-read, io-write,\n"
+          "                         walk-read, walk-write, dma-read, dma-write, inta, ...)\n"
+          "  --trace-ranges R,R     only these addresses (0x3f8-0x3ff, 0xb8000+4000)\n"
+          "  --trace-window T..T    only this guest-time window (2s..3s)\n"
           "  --trace-insns FILE|-   write every executed instruction (disassembly and\n"
           "                         registers) to FILE\n"
           "  --quantum T            how far a CPU may run ahead of other components\n"
@@ -90,7 +95,8 @@ static int die_usage(const char *msg, const char *arg)
 enum {
     OPT_MACHINE = 256, OPT_SET, OPT_CDROM, OPT_MEMORY, OPT_HEADLESS, OPT_UNTIL, OPT_TIMEOUT,
     OPT_SCREENSHOT, OPT_SERIAL, OPT_DEBUGCON, OPT_TRACE, OPT_TRACE_INSNS, OPT_QUANTUM, OPT_QUIET,
-    OPT_WINDOW, OPT_PRINT_SCREEN,
+    OPT_WINDOW, OPT_PRINT_SCREEN, OPT_TRACE_COMPONENTS, OPT_TRACE_KINDS, OPT_TRACE_RANGES,
+    OPT_TRACE_WINDOW,
 };
 
 struct kv {
@@ -142,6 +148,10 @@ static int cmd_run(int argc, char **argv)
         { "quantum", required_argument, NULL, OPT_QUANTUM },
         { "quiet", no_argument, NULL, OPT_QUIET },
         { "print-screen", no_argument, NULL, OPT_PRINT_SCREEN },
+        { "trace-components", required_argument, NULL, OPT_TRACE_COMPONENTS },
+        { "trace-kinds", required_argument, NULL, OPT_TRACE_KINDS },
+        { "trace-ranges", required_argument, NULL, OPT_TRACE_RANGES },
+        { "trace-window", required_argument, NULL, OPT_TRACE_WINDOW },
         { "help", no_argument, NULL, 'h' },
         { NULL, 0, NULL, 0 },
     };
@@ -152,6 +162,8 @@ static int cmd_run(int argc, char **argv)
     bool quiet = false, print_screen = false;
     struct kv *sets = calloc((size_t)argc + 1, sizeof *sets);
     const char **untils = calloc((size_t)argc + 1, sizeof *untils);
+    struct kv *tfilters = calloc((size_t)argc + 1, sizeof *tfilters);
+    size_t ntfilters = 0;
     size_t nsets = 0, nuntils = 0;
     int rc_exit = 2;
     struct run_config rc;
@@ -189,6 +201,16 @@ static int cmd_run(int argc, char **argv)
         case OPT_QUANTUM: quantum = optarg; break;
         case OPT_QUIET: quiet = true; break;
         case OPT_PRINT_SCREEN: print_screen = true; break;
+        case OPT_TRACE_COMPONENTS:
+        case OPT_TRACE_KINDS:
+        case OPT_TRACE_RANGES:
+        case OPT_TRACE_WINDOW: {
+            static const char *const keys[] = { "components", "kinds", "ranges", "window" };
+            tfilters[ntfilters].path = (char *)keys[c - OPT_TRACE_COMPONENTS];
+            tfilters[ntfilters].value = optarg;
+            ntfilters++;
+            break;
+        }
         case 'h': usage_run(stdout); rc_exit = 0; goto out;
         default: rc_exit = die_usage("bad option", NULL); goto out;
         }
@@ -284,6 +306,9 @@ static int cmd_run(int argc, char **argv)
         free(rc.trace.file);
         rc.trace.file = xstrdup(trace);
     }
+    for (size_t i = 0; i < ntfilters; i++)
+        if (run_config_trace_option(&rc, tfilters[i].path, tfilters[i].value, &err))
+            goto config_error;
     if (headless >= 0)
         rc.headless = headless == 1;
 
@@ -310,6 +335,7 @@ out:
         free(sets[i].path);
     free(sets);
     free(untils);
+    free(tfilters);
     return rc_exit;
 }
 

@@ -49,6 +49,29 @@ krows=$(sqlite3 "$T/k.db" 'SELECT count(*) FROM tx')
 [ "$krows" -gt 0 ] || fail "no rows survived SIGKILL"
 echo "tiny: SIGKILL left a valid database with $krows transactions"
 
+# Ctrl-C (SIGINT) stops cleanly: summary printed, exit 130, the trace
+# database finished (the run table records the stop).
+"$CW" run --machine tests/e2e/data/tiny-forever.yaml --timeout 100000s --quiet \
+    --trace "$T/i.db" >/dev/null 2>"$T/ierr" &
+pid=$!
+sleep 2
+kill -INT $pid
+wait $pid; rc=$?
+[ $rc -eq 130 ] || fail "SIGINT exit status $rc, expected 130"
+grep -q "stopped:       interrupted" "$T/ierr" || fail "no summary after SIGINT"
+ok=$(sqlite3 "$T/i.db" 'PRAGMA integrity_check' 2>&1)
+[ "$ok" = "ok" ] || fail "integrity_check after SIGINT: $ok"
+"$CW" trace summary "$T/i.db" | grep -q "interrupted" || fail "run table does not record the interrupt"
+echo "tiny: Ctrl-C stops cleanly and keeps the trace"
+
+# Trace filters from the command line.
+"$CW" run configs/tiny.yaml --quiet --trace "$T/f.db" --trace-kinds io-write \
+    --trace-ranges 0x3f8-0x3ff --trace-components uart0 >/dev/null 2>&1 || fail "filtered run"
+got=$("$CW" trace query "$T/f.db" "SELECT count(*), min(addr), max(addr) FROM tx WHERE kind = 4" | tail -1)
+all=$("$CW" trace query "$T/f.db" "SELECT count(*) FROM tx" | tail -1)
+[ "$got" = "$(printf '26\t1016\t1019')" ] && [ "$all" = 26 ] || fail "filtered trace: '$got' of $all rows"
+echo "tiny: command-line trace filters ok"
+
 # Exit statuses: condition not met -> 1; bad override -> 2 with location.
 "$CW" run configs/tiny.yaml --quiet --until serial:nothing-like-this --timeout 5ms >/dev/null 2>&1
 rc=$?; [ $rc -eq 1 ] || fail "unmet condition exited $rc, expected 1"
