@@ -447,7 +447,7 @@ static void moo_run_file(struct moo_ctx *c, const char *fname)
                 } else {
                     fail++;
                     if (!first_fail[0])
-                        snprintf(first_fail, sizeof first_fail, "%s:%s", t.name, why);
+                        snprintf(first_fail, sizeof first_fail, "%.200s:%.200s", t.name, why);
                 }
             }
         }
