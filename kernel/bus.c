@@ -809,6 +809,12 @@ void as_add_dmi_listener(struct addr_space *as, dmi_invalidate_fn fn, void *opaq
     listener_add(&as->dmi_listeners, &as->ndmi_listeners, (void (*)(void))fn, opaque);
 }
 
+void as_ram_written(struct addr_space *as, uint64_t addr, unsigned len)
+{
+    if (as->nwrite_listeners)
+        as_notify_writes(as, addr, len);
+}
+
 void as_add_ram_write_listener(struct addr_space *as, ram_write_fn fn, void *opaque)
 {
     listener_add(&as->write_listeners, &as->nwrite_listeners, (void (*)(void))fn, opaque);

@@ -201,6 +201,10 @@ void as_add_dmi_listener(struct addr_space *as, dmi_invalidate_fn fn, void *opaq
 typedef void (*ram_write_fn)(void *opaque, uint64_t addr, unsigned len);
 void as_add_ram_write_listener(struct addr_space *as, ram_write_fn fn, void *opaque);
 
+/* Tells the RAM write listeners that a model wrote guest RAM at addr
+ * directly through a host pointer of its own (not via as_access). */
+void as_ram_written(struct addr_space *as, uint64_t addr, unsigned len);
+
 /* --- observers ------------------------------------------------------------ */
 
 /* An observer sees every transaction in [lo, hi] whose kind is in kind_mask.

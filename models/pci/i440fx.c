@@ -258,6 +258,7 @@ static void i440fx_write_ram_write(void *opaque, uint64_t offset, unsigned size,
     uint64_t at = g->base + offset - ram->base;
     for (unsigned i = 0; i < size && at + i < ram->size; i++)
         ram->host[at + i] = (uint8_t)(value >> (8 * i));
+    as_ram_written(ram->space, g->base + offset, size);
 }
 
 static const struct mmio_ops i440fx_write_ram_ops = {
