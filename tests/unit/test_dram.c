@@ -282,7 +282,7 @@ static void test_policy_on_access_patterns(void **state)
     /* Closed page, thrashing: still 26 cycles each. */
     assert_int_equal(loop_cycles("closed", true, &r), 256 * 26);
     rig_free(&r);
-    /* So: open page saves tRP..(tRCD) = 11 cycles per access on the stream,
+    /* So: open page saves tRCD = 11 cycles per access on the stream,
      * closed page saves tRP = 11 cycles per access on the thrash. */
     assert_int_equal(256 * 26 - (26 + 255 * 15), 255 * 11);
     assert_int_equal((26 + 255 * 37) - 256 * 26, 255 * 11);
