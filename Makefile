@@ -46,14 +46,26 @@ CLOCKWORK := $(BUILD)/clockwork
 endif
 
 .PHONY: all test unit e2e check-asan bench fuzz install run iso clean
+.SECONDARY:
+
+# `make V=1` shows the full commands.
+ifeq ($(V),)
+Q := @
+E := @echo
+else
+Q :=
+E := @true
+endif
 all: $(CLOCKWORK)
 
 $(CLOCKWORK): $(BUILD)/host/main.o $(LIB)
-	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+	$(E) "  LD      $@"
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 $(LIB): $(LIB_OBJ)
 	@rm -f $@
-	ar rcs $@ $^
+	$(E) "  AR      $@"
+	$(Q)ar rcs $@ $^
 
 $(BUILD)/gen/registry.c: $(MODEL_SRC) scripts/gen-registry.sh
 	@mkdir -p $(dir $@)
@@ -61,17 +73,19 @@ $(BUILD)/gen/registry.c: $(MODEL_SRC) scripts/gen-registry.sh
 
 $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) -c -o $@ $<
+	$(E) "  CC      $<"
+	$(Q)$(CC) $(ALL_CFLAGS) -c -o $@ $<
 
 $(BUILD)/gen/registry.o: $(BUILD)/gen/registry.c
 	$(CC) $(ALL_CFLAGS) -c -o $@ $<
 
 $(TESTLIB): $(TESTLIB_OBJ)
 	@rm -f $@
-	ar rcs $@ $^
+	$(Q)ar rcs $@ $^
 
 $(BUILD)/tests/%: $(BUILD)/tests/unit/%.o $(TESTLIB) $(LIB)
-	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) -lcmocka
+	$(E) "  LD      $@"
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) -lcmocka
 
 $(BUILD)/bench/%: $(BUILD)/tests/bench/%.o $(TESTLIB) $(LIB)
 	@mkdir -p $(dir $@)
