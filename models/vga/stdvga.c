@@ -266,7 +266,9 @@ static int stdvga_create(struct component *c, const struct params *p, struct cw_
     if (vram_size < (1u << 20) || vram_size > (256u << 20) || (vram_size & (vram_size - 1)))
         return params_error(p, "vram-size", err, "expected a power of two from 1MiB to 256MiB");
     s->vram_size = (uint32_t)vram_size;
-    s->bus_owner = params_component(p, "pci-bus");
+    /* The bus owner may be declared later in the machine file: it is looked
+     * up in realize(). */
+    bool on_pci = params_has(p, "pci-bus");
     if (pci_parse_devfn(params_string(p, "devfn"), &s->devfn) < 0)
         return params_error(p, "devfn", err, "expected device.function such as 2.0");
     s->vram = calloc(1, s->vram_size);
@@ -284,7 +286,7 @@ static int stdvga_create(struct component *c, const struct params *p, struct cw_
         return -1;
     s->pci.bars[0] = (struct pci_bar){PCI_BAR_MEM32_PREFETCH, s->vram_size, s->lfb};
     s->pci.bars[2] = (struct pci_bar){PCI_BAR_MEM32, STDVGA_MMIO_SIZE, s->mmio};
-    if (s->bus_owner && stdvga_load_rom(s, p, err) < 0)
+    if (on_pci && stdvga_load_rom(s, p, err) < 0)
         return -1;
 
     s->display = (struct display_iface){stdvga_display_update, stdvga_display_text,
@@ -302,6 +304,7 @@ static int stdvga_create(struct component *c, const struct params *p, struct cw_
 static int stdvga_realize(struct component *c, struct cw_error *err)
 {
     struct stdvga *s = c->state;
+    s->bus_owner = params_component(c->params, "pci-bus");
     if (!s->bus_owner)
         return 0;
     struct pci_bus *bus = component_interface(s->bus_owner, "pci-bus");
