@@ -53,6 +53,16 @@ static void usage_run(FILE *f)
           "  --cdrom ISO            CD-ROM image (the machine's 'cdrom' alias)\n"
           "  --memory SIZE          RAM size, e.g. 512MiB (the machine's 'memory' alias)\n"
           "  --headless             no window; screenshots on request and at the end\n"
+          "  --window               open a window (an error if none can open); the\n"
+          "                         default when DISPLAY or WAYLAND_DISPLAY is set\n"
+          "  --do STEP              a script step (repeatable, in order; replaces the\n"
+          "                         config's script:): \"wait [T] COND\" (COND as for\n"
+          "                         --until, or screen-png:[X,Y,WxH=]FILE), \"keys Down\n"
+          "                         Enter\", \"type TEXT\", \"screenshot FILE\", \"sleep T\",\n"
+          "                         \"marker NAME\", \"print TEXT\", \"stop\" (docs/ui.md)\n"
+          "  --script FILE          script steps from a YAML file (a list, or script:)\n"
+          "  --screenshot-every T   headless screenshots every T of guest time when the\n"
+          "                         screen changed (shot-GUESTTIME.png)\n"
           "  --until COND           stop when COND holds (repeatable; any one stops):\n"
           "                           serial:TEXT    TEXT appeared on the serial port\n"
           "                           debugcon:TEXT  TEXT appeared on the debug console\n"
@@ -96,7 +106,7 @@ enum {
     OPT_MACHINE = 256, OPT_SET, OPT_CDROM, OPT_MEMORY, OPT_HEADLESS, OPT_UNTIL, OPT_TIMEOUT,
     OPT_SCREENSHOT, OPT_SERIAL, OPT_DEBUGCON, OPT_TRACE, OPT_TRACE_INSNS, OPT_QUANTUM, OPT_QUIET,
     OPT_WINDOW, OPT_PRINT_SCREEN, OPT_TRACE_COMPONENTS, OPT_TRACE_KINDS, OPT_TRACE_RANGES,
-    OPT_TRACE_WINDOW,
+    OPT_TRACE_WINDOW, OPT_DO, OPT_SCRIPT, OPT_SCREENSHOT_EVERY,
 };
 
 struct kv {
@@ -138,6 +148,9 @@ static int cmd_run(int argc, char **argv)
         { "memory", required_argument, NULL, OPT_MEMORY },
         { "headless", no_argument, NULL, OPT_HEADLESS },
         { "window", no_argument, NULL, OPT_WINDOW },
+        { "do", required_argument, NULL, OPT_DO },
+        { "script", required_argument, NULL, OPT_SCRIPT },
+        { "screenshot-every", required_argument, NULL, OPT_SCREENSHOT_EVERY },
         { "until", required_argument, NULL, OPT_UNTIL },
         { "timeout", required_argument, NULL, OPT_TIMEOUT },
         { "screenshot", required_argument, NULL, OPT_SCREENSHOT },
@@ -160,6 +173,9 @@ static int cmd_run(int argc, char **argv)
     const char *trace_insns = NULL, *quantum = NULL;
     int headless = -1;
     bool quiet = false, print_screen = false;
+    const char *script_file = NULL, *screenshot_every = NULL;
+    const char **script_lines = calloc((size_t)argc + 1, sizeof *script_lines);
+    size_t nscript_lines = 0;
     struct kv *sets = calloc((size_t)argc + 1, sizeof *sets);
     const char **untils = calloc((size_t)argc + 1, sizeof *untils);
     struct kv *tfilters = calloc((size_t)argc + 1, sizeof *tfilters);
@@ -191,6 +207,9 @@ static int cmd_run(int argc, char **argv)
         case OPT_MEMORY: memory = optarg; break;
         case OPT_HEADLESS: headless = 1; break;
         case OPT_WINDOW: headless = 0; break;
+        case OPT_DO: script_lines[nscript_lines++] = optarg; break;
+        case OPT_SCRIPT: script_file = optarg; break;
+        case OPT_SCREENSHOT_EVERY: screenshot_every = optarg; break;
         case OPT_UNTIL: untils[nuntils++] = optarg; break;
         case OPT_TIMEOUT: timeout = optarg; break;
         case OPT_SCREENSHOT: screenshot = optarg; break;
@@ -311,11 +330,30 @@ static int cmd_run(int argc, char **argv)
             goto config_error;
     if (headless >= 0)
         rc.headless = headless == 1;
+    if (nsets || cdrom || memory) {
+        /* The run table records the machine as it ran. */
+        char *text = ytree_to_text(rc.machine);
+        if (text) {
+            free(rc.machine_text);
+            rc.machine_text = text;
+        }
+    }
+    sim_time_t shot_period = 0;
+    if (screenshot_every && (parse_time(screenshot_every, &shot_period, &err) || !shot_period)) {
+        fprintf(stderr, "clockwork: --screenshot-every: %s\n",
+                shot_period ? err.msg : "expected a guest time above 0, e.g. 1s");
+        goto out;
+    }
 
     struct run_options ro = {
         .trace_insns = trace_insns,
         .quiet = quiet,
         .print_screen = print_screen,
+        .window = headless == 0,
+        .script_file = script_file,
+        .script_lines = script_lines,
+        .nscript_lines = nscript_lines,
+        .screenshot_every = shot_period,
         .argc = argc,
         .argv = argv,
         .version = CLOCKWORK_VERSION,
@@ -335,6 +373,7 @@ out:
         free(sets[i].path);
     free(sets);
     free(untils);
+    free(script_lines);
     free(tfilters);
     return rc_exit;
 }
