@@ -11,14 +11,18 @@
 struct x86_cpu;
 struct x86_insn;
 
-/* Events a timing model (the later pipeline model) hooks into. Any member
- * may be NULL. The functional core calls them only while hooks are set. */
+/* Events a timing model (models/cpu/x86/timing_*.c) hooks into. Any member
+ * may be NULL. The functional core calls them only while hooks are set.
+ * `mem` comes after each data access (not instruction fetch) has been done,
+ * so a hook may peek at the value; `retire` after each instruction that
+ * completed (one that faulted reports `exception` instead). */
 struct x86_timing_hooks {
     void (*fetch)(void *ctx, uint64_t lin, unsigned len);
     void (*decode)(void *ctx, const struct x86_insn *in);
     void (*mem)(void *ctx, uint64_t lin, unsigned size, bool write);
     void (*branch)(void *ctx, uint64_t from, uint64_t to);
     void (*exception)(void *ctx, int vector);
+    void (*retire)(void *ctx);
     void *ctx;
 };
 

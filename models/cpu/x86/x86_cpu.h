@@ -255,6 +255,7 @@ struct x86_cpu {
     FILE *trace_owned;
     const struct x86_timing_hooks *hooks;
     struct x86_timing_hooks hooks_copy;
+    struct x86_timing *timing; /* timing layer (timing.h) */
     bool slow_loop;        /* trace, hooks or TF: per-instruction checks */
     uint64_t ud_logged[8]; /* opcode bitmap: log each undefined opcode once */
 
@@ -399,8 +400,12 @@ static inline void x86_store_host(uint8_t *p, unsigned size, uint64_t v)
 static inline uint64_t x86_read_lin(struct x86_cpu *cpu, uint64_t lin, unsigned size)
 {
     struct x86_tlb_entry *e = &cpu->tlb_cur[(lin >> 12) & (X86_TLB_SIZE - 1)];
-    if (X86_LIKELY(e->tag_r == (lin & ~0xfffull) && (lin & 0xfff) <= 0x1000u - size))
-        return x86_load_host(e->host + (lin & 0xfff), size);
+    if (X86_LIKELY(e->tag_r == (lin & ~0xfffull) && (lin & 0xfff) <= 0x1000u - size)) {
+        uint64_t v = x86_load_host(e->host + (lin & 0xfff), size);
+        if (X86_UNLIKELY(cpu->hooks != NULL) && cpu->hooks->mem)
+            cpu->hooks->mem(cpu->hooks->ctx, lin, size, false);
+        return v;
+    }
     return x86_read_lin_slow(cpu, lin, size, X86_ACC_READ, x86_user(cpu));
 }
 
@@ -409,6 +414,8 @@ static inline void x86_write_lin(struct x86_cpu *cpu, uint64_t lin, unsigned siz
     struct x86_tlb_entry *e = &cpu->tlb_cur[(lin >> 12) & (X86_TLB_SIZE - 1)];
     if (X86_LIKELY(e->tag_w == (lin & ~0xfffull) && (lin & 0xfff) <= 0x1000u - size)) {
         x86_store_host(e->host + (lin & 0xfff), size, v);
+        if (X86_UNLIKELY(cpu->hooks != NULL) && cpu->hooks->mem)
+            cpu->hooks->mem(cpu->hooks->ctx, lin, size, true);
         return;
     }
     x86_write_lin_slow(cpu, lin, size, v, x86_user(cpu));

@@ -356,8 +356,27 @@ static void x86_access_phys_write(struct x86_cpu *cpu, struct x86_tlb_entry *e, 
     x86_after_device_access(cpu);
 }
 
+/* The timing model's view of a data access (x86.h), after it happened. */
+static void x86_mem_hook(struct x86_cpu *cpu, uint64_t lin, unsigned size, bool write)
+{
+    if (X86_UNLIKELY(cpu->hooks != NULL) && cpu->hooks->mem)
+        cpu->hooks->mem(cpu->hooks->ctx, lin, size, write);
+}
+
+static uint64_t x86_read_lin_split(struct x86_cpu *cpu, uint64_t lin, unsigned size,
+                                   enum x86_access acc, bool user);
+
 uint64_t x86_read_lin_slow(struct x86_cpu *cpu, uint64_t lin, unsigned size,
                            enum x86_access acc, bool user)
+{
+    uint64_t v = x86_read_lin_split(cpu, lin, size, acc, user);
+    if (acc != X86_ACC_FETCH)
+        x86_mem_hook(cpu, lin & x86_lin_mask(cpu), size, false);
+    return v;
+}
+
+static uint64_t x86_read_lin_split(struct x86_cpu *cpu, uint64_t lin, unsigned size,
+                                   enum x86_access acc, bool user)
 {
     uint64_t phys;
     struct x86_tlb_entry *e;
@@ -380,7 +399,17 @@ uint64_t x86_read_lin_slow(struct x86_cpu *cpu, uint64_t lin, unsigned size,
     return x86_access_phys_read(cpu, e, phys, size, acc);
 }
 
+static void x86_write_lin_split(struct x86_cpu *cpu, uint64_t lin, unsigned size, uint64_t v,
+                                bool user);
+
 void x86_write_lin_slow(struct x86_cpu *cpu, uint64_t lin, unsigned size, uint64_t v, bool user)
+{
+    x86_write_lin_split(cpu, lin, size, v, user);
+    x86_mem_hook(cpu, lin & x86_lin_mask(cpu), size, true);
+}
+
+static void x86_write_lin_split(struct x86_cpu *cpu, uint64_t lin, unsigned size, uint64_t v,
+                                bool user)
 {
     uint64_t phys;
     struct x86_tlb_entry *e;
