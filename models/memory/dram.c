@@ -100,8 +100,12 @@ struct dram {
     unsigned bits[DRAM_NFIELDS];
     enum dram_field order[DRAM_NFIELDS]; /* mapping, most significant first */
     unsigned offset_bits;           /* log2(bus width in bytes): byte within a beat */
+    unsigned shift[DRAM_NFIELDS];   /* field f = (addr - base) >> shift[f] & (count[f] - 1) */
+    uint64_t period_num, period_den; /* clock period: period_num / period_den ps */
+    uint64_t fast_cycle_limit, fast_time_limit; /* 64-bit conversions up to here */
     /* timing in cycles */
     uint64_t burst_cycles, trefi_cycles, trfc_cycles;
+    uint64_t refresh_start;         /* start of the refresh interval last looked at */
     sim_time_t controller_latency;
     struct dram_bank *banks;        /* [channel][rank][bank] */
     struct dram_channel *channels;
@@ -117,18 +121,23 @@ struct dram {
 
 void dram_decode(const struct dram *d, uint64_t addr, struct dram_location *out)
 {
-    uint64_t rest = (addr - d->base) >> d->offset_bits;
-    uint64_t v[DRAM_NFIELDS];
+    uint64_t at = addr - d->base; /* outside the range: wraps, still a valid location */
+    out->channel = (unsigned)((at >> d->shift[DRAM_CHANNEL]) & (d->count[DRAM_CHANNEL] - 1));
+    out->rank = (unsigned)((at >> d->shift[DRAM_RANK]) & (d->count[DRAM_RANK] - 1));
+    out->bank = (unsigned)((at >> d->shift[DRAM_BANK]) & (d->count[DRAM_BANK] - 1));
+    out->row = (at >> d->shift[DRAM_ROW]) & (d->count[DRAM_ROW] - 1);
+    out->column = (at >> d->shift[DRAM_COLUMN]) & (d->count[DRAM_COLUMN] - 1);
+}
+
+/* Bit positions of the fields: the last field of the mapping sits just
+ * above the byte-in-beat bits. */
+static void dram_place_fields(struct dram *d)
+{
+    unsigned at = d->offset_bits;
     for (int i = DRAM_NFIELDS - 1; i >= 0; i--) {
-        enum dram_field f = d->order[i];
-        v[f] = rest & (d->count[f] - 1);
-        rest = d->bits[f] >= 64 ? 0 : rest >> d->bits[f];
+        d->shift[d->order[i]] = at;
+        at += d->bits[d->order[i]];
     }
-    out->channel = (unsigned)v[DRAM_CHANNEL];
-    out->rank = (unsigned)v[DRAM_RANK];
-    out->bank = (unsigned)v[DRAM_BANK];
-    out->row = v[DRAM_ROW];
-    out->column = v[DRAM_COLUMN];
 }
 
 /* Parses "row:rank:bank:channel:column" (most significant field first). */
@@ -164,16 +173,50 @@ static int dram_parse_mapping(struct dram *d, const char *text, const struct par
 
 /* --- timing ------------------------------------------------------------------------ */
 
+/* A cycle lasts pn/pd ps exactly (the clock's 10^12 * den / num, reduced),
+ * so edge n is at ceil(n * pn / pd) ps, as the kernel's clock places it; in
+ * 64 bits while the products fit (months of simulated time), through the
+ * kernel's 128-bit conversions beyond. */
 static sim_time_t dram_cycle_time(const struct dram *d, uint64_t cycle)
 {
+    if (cycle <= d->fast_cycle_limit) {
+        uint64_t scaled = cycle * d->period_num;
+        if (d->period_den == 1)
+            return scaled;
+        return scaled / d->period_den + (scaled % d->period_den != 0);
+    }
     return clock_cycles_to_time(d->clock, cycle);
 }
 
-/* First clock edge at or after t. */
+/* First clock edge at or after t: the least n with n * pn / pd > t - 1. */
 static uint64_t dram_cycle_at(const struct dram *d, sim_time_t t)
 {
+    if (t == 0)
+        return 0;
+    if (t - 1 <= d->fast_time_limit)
+        return (t - 1) * d->period_den / d->period_num + 1;
     uint64_t n = clock_time_to_cycles(d->clock, t);
-    return dram_cycle_time(d, n) < t ? n + 1 : n;
+    return clock_cycles_to_time(d->clock, n) < t ? n + 1 : n;
+}
+
+static uint64_t gcd_u64(uint64_t a, uint64_t b)
+{
+    while (b) {
+        uint64_t r = a % b;
+        a = b;
+        b = r;
+    }
+    return a;
+}
+
+static void dram_set_period(struct dram *d)
+{
+    uint64_t ps = 1000000000000ull * d->clock->hz_den; /* fits: clock_init checks */
+    uint64_t g = gcd_u64(ps, d->clock->hz_num);
+    d->period_num = ps / g;
+    d->period_den = d->clock->hz_num / g;
+    d->fast_cycle_limit = UINT64_MAX / d->period_num;
+    d->fast_time_limit = UINT64_MAX / d->period_den;
 }
 
 static uint64_t max_u64(uint64_t a, uint64_t b)
@@ -190,10 +233,13 @@ static uint64_t dram_refresh(struct dram *d, struct dram_bank *b, uint64_t cycle
 {
     if (!d->trefi_cycles)
         return cycle;
-    uint64_t k = cycle / d->trefi_cycles;
-    if (k == 0)
+    /* Accesses come roughly in time order: remember the current interval. */
+    if (cycle < d->refresh_start || cycle - d->refresh_start >= d->trefi_cycles)
+        d->refresh_start = cycle / d->trefi_cycles * d->trefi_cycles;
+    uint64_t start = d->refresh_start;
+    if (start == 0)
         return cycle;
-    uint64_t start = k * d->trefi_cycles, end = start + d->trfc_cycles;
+    uint64_t end = start + d->trfc_cycles;
     if (b->last_cmd < start)
         b->open = false;
     if (cycle >= end)
@@ -552,6 +598,7 @@ static int dram_read_geometry(struct dram *d, const struct params *p, const stru
         d->bits[f] = log2_u64(d->count[f]);
     if (bits + d->bits[DRAM_ROW] > 63)
         return params_error(p, "rows", err, "geometry needs more than 63 address bits");
+    dram_place_fields(d);
     uint64_t nbanks = d->count[DRAM_CHANNEL] * d->count[DRAM_RANK] * d->count[DRAM_BANK];
     if (nbanks > 4096)
         return params_error(p, "banks", err, "%llu banks in all; at most 4096",
@@ -651,6 +698,7 @@ static int dram_create(struct component *c, const struct params *p, struct cw_er
         dram_parse_mapping(d, params_string(p, "mapping"), p, err) ||
         dram_read_geometry(d, p, ps, err))
         return -1;
+    dram_set_period(d);
     d->burst_cycles = d->t.burst_length / d->t.data_rate;
     d->trefi_cycles = d->t.trefi ? dram_cycles_for(d, d->t.trefi) : 0;
     d->trfc_cycles = dram_cycles_for(d, d->t.trfc);
