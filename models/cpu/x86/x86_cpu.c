@@ -7,6 +7,7 @@
 #include <stdlib.h>
 
 #include "kernel/ytree.h"
+#include "models/cpu/x86/timing.h"
 
 static const struct param_desc x86_cpu_params[] = {
     { "clock", PARAM_CLOCK, NULL, "core clock domain", false },
@@ -15,7 +16,12 @@ static const struct param_desc x86_cpu_params[] = {
     { "interrupt-controller", PARAM_COMPONENT, NULL,
       "component exporting \"intack\" (the 8259 or an APIC)", true },
     { "profile", PARAM_STRING, "p6", "behaviour profile: 286, 386 or p6", false },
-    { "timing", PARAM_STRING, "functional", "timing model: functional", false },
+    { "timing", PARAM_STRING, "functional", "timing model: functional or pipeline", false },
+    { "pipeline", PARAM_NODE, NULL,
+      "pipeline timing overrides {table, queue-size, fetch-width, bus-cycles, dram, ...}", true },
+    { "switch-timing", PARAM_NODE, NULL,
+      "switch the timing model during the run: {at: marker:NAME | time:T, to: MODEL} or a list",
+      true },
     { "cpuid-vendor", PARAM_STRING, "GenuineIntel", "CPUID vendor string (12 chars)", false },
     { "cpuid-family", PARAM_U64, "6", "CPUID family", false },
     { "cpuid-model", PARAM_U64, "1", "CPUID model", false },
@@ -323,6 +329,8 @@ static void x86_step_slow(struct x86_cpu *cpu)
 {
     bool tf = (cpu->eflags & X86_TF) != 0;
     x86_step_insn(cpu);
+    if (cpu->hooks && cpu->hooks->retire)
+        cpu->hooks->retire(cpu->hooks->ctx);
     if (tf && !cpu->halted) {
         cpu->dr[6] |= 0x4000; /* BS */
         cpu->insn_rip = cpu->rip;
@@ -542,10 +550,6 @@ static int x86_cpu_create(struct component *c, const struct params *p, struct cw
         cpu->profile = X86_PROFILE_P6;
     else
         return params_error(p, "profile", err, "unknown profile '%s'; expected 286, 386 or p6", prof);
-    const char *timing = params_string(p, "timing");
-    if (strcmp(timing, "functional") != 0)
-        return params_error(p, "timing", err,
-                            "unknown timing model '%s'; this core offers: functional", timing);
 
     const char *vendor = params_string(p, "cpuid-vendor");
     if (strlen(vendor) != 12)
@@ -628,12 +632,14 @@ static int x86_cpu_create(struct component *c, const struct params *p, struct cw
 
     x86_cpu_reset_state(cpu);
     sim_add_initiator(c->sim, &cpu->ini);
-    return 0;
+    return x86_timing_create(cpu, c, p, prof, err);
 }
 
 static int x86_cpu_realize(struct component *c, struct cw_error *err)
 {
     struct x86_cpu *cpu = c->state;
+    if (x86_timing_realize(cpu, err))
+        return -1;
     const struct ynode *n = ymap_get(c->config, "interrupt-controller");
     if (!n)
         return 0;
@@ -653,6 +659,7 @@ static void x86_cpu_destroy(struct component *c)
     if (!cpu)
         return;
     sim_remove_initiator(c->sim, &cpu->ini);
+    x86_timing_destroy(cpu);
     if (cpu->trace_owned)
         fclose(cpu->trace_owned);
     free(cpu->dcache);

@@ -1,0 +1,622 @@
+/* timing_pipeline.c: the x86 core's timing layer: the "functional" model
+ * (the core's own cycle table) and the "pipeline" model, a bus interface
+ * unit with a prefetch queue that fetches over bus transactions and shares
+ * the bus with data accesses, in front of an execution unit with per-CPU
+ * execute latencies; plus switching between them during a run.
+ * Follows ARCHITECTURE.md "The CPU: one ISA, several timing models"; the
+ * BIU/EU split and queue policy are those of the Intel iAPX 86/88 User's
+ * Manual (1981) ch. 2 and the 80286 Hardware Reference Manual ch. 6. */
+#include "models/cpu/x86/timing.h"
+
+#include <stdlib.h>
+
+#include "kernel/event.h"
+#include "kernel/ytree.h"
+#include "models/cpu/x86/biu_8086.h"
+#include "models/cpu/x86/x86_cpu.h"
+#include "models/memory/dram.h"
+
+#define X86_TIMING_RING 64 /* fetch chunks remembered (>= queue / width + 1) */
+#define X86_TIMING_MAX_SWITCHES 8
+
+struct x86_timing_switch_at {
+    enum { X86_SWITCH_MARKER, X86_SWITCH_TIME } when;
+    char *marker;
+    sim_time_t time;
+    enum x86_timing_kind to;
+    bool done;
+};
+
+struct x86_timing {
+    struct x86_cpu *cpu;
+    struct component *comp;
+    enum x86_timing_kind kind;
+    struct x86_timing_table tab;
+    struct x86_timing_hooks hooks;
+
+    /* bus interface unit: all times in core clock cycles (cpu->cycles) */
+    uint64_t bus_free;       /* the bus is idle from this cycle */
+    uint64_t fetch_next;     /* linear address of the next code fetch */
+    uint64_t fetch_start;    /* first fetched address since the last flush */
+    uint64_t consume;        /* linear address the EU expects next */
+    uint64_t room_time;      /* the last time the EU took bytes out of the queue */
+    uint64_t ready[X86_TIMING_RING]; /* arrival cycle of each fetch chunk */
+    bool queue_valid;
+
+    /* the instruction being timed */
+    bool open;
+    bool flushed;
+    bool excepted;
+    uint64_t span_start;     /* cpu->cycles when it began */
+    uint64_t eu;             /* the EU's time inside it */
+    uint64_t walks_before;
+    unsigned exec;           /* execute clocks from the table */
+
+    /* memory timing */
+    struct dram_iface *dram;
+    const char *dram_name;
+    uint64_t mem_latency;    /* fixed extra clocks per access without a DRAM */
+    sim_time_t period_ps;
+
+    /* exact 8086 bus model (profile 8086) */
+    struct biu8086 *b86;
+
+    /* switching */
+    struct x86_timing_switch_at sw[X86_TIMING_MAX_SWITCHES];
+    unsigned nsw;
+    struct event switch_event;
+    uint64_t kind_since;     /* cpu->cycles when the current kind began */
+
+    struct x86_timing_stats st;
+};
+
+struct x86_timing *x86_timing_of(struct x86_cpu *cpu)
+{
+    return cpu ? cpu->timing : NULL;
+}
+
+enum x86_timing_kind x86_timing_kind(const struct x86_timing *t)
+{
+    return t->kind;
+}
+
+const struct x86_timing_stats *x86_timing_stats(const struct x86_timing *t)
+{
+    return &t->st;
+}
+
+uint64_t x86_timing_owned_cycles(const struct x86_timing *t)
+{
+    const struct x86_timing_stats *s = &t->st;
+    return s->execute + s->fetch_stall + s->flush_stall + s->data_stall + s->walk + s->exception;
+}
+
+int x86_timing_parse_kind(const char *name, enum x86_timing_kind *out)
+{
+    if (!strcmp(name, "functional")) {
+        *out = X86_TIMING_FUNCTIONAL;
+        return 0;
+    }
+    if (!strcmp(name, "pipeline")) {
+        *out = X86_TIMING_PIPELINE;
+        return 0;
+    }
+    return -1;
+}
+
+/* --- memory latency ------------------------------------------------------- */
+
+static uint64_t x86_timing_ps_to_cycles(const struct x86_timing *t, sim_time_t ps)
+{
+    if (!ps || !t->period_ps)
+        return 0;
+    return (ps + t->period_ps - 1) / t->period_ps;
+}
+
+static sim_time_t x86_timing_time_of(const struct x86_timing *t, uint64_t cycles)
+{
+    const struct x86_cpu *cpu = t->cpu;
+    return cpu->time_origin + clock_cycles_to_time(cpu->clock, cycles);
+}
+
+/* Physical address of a linear one, from the core's TLB only (a timing
+ * model must not walk page tables or fault); false if not cached. */
+static bool x86_timing_phys(const struct x86_timing *t, uint64_t lin, uint64_t *phys)
+{
+    const struct x86_cpu *cpu = t->cpu;
+    if (!cpu->paging) {
+        *phys = lin & cpu->a20_mask;
+        return true;
+    }
+    const struct x86_tlb_entry *e = &cpu->tlb_cur[(lin >> 12) & (X86_TLB_SIZE - 1)];
+    if (e->lin != (lin & ~0xfffull))
+        return false;
+    *phys = (e->phys | (lin & 0xfff)) & cpu->a20_mask;
+    return true;
+}
+
+/* Memory clocks of one access beyond the bus cycle itself. */
+static uint64_t x86_timing_mem_cycles(struct x86_timing *t, uint64_t phys, unsigned size,
+                                      enum bus_kind kind, uint64_t start)
+{
+    if (!t->dram)
+        return t->mem_latency;
+    struct bus_tx tx = { 0 };
+    tx.addr = phys;
+    tx.size = (uint8_t)size;
+    tx.kind = (uint8_t)kind;
+    tx.initiator = t->cpu->id;
+    tx.time = x86_timing_time_of(t, start);
+    return x86_timing_ps_to_cycles(t, t->dram->access(t->dram->opaque, &tx));
+}
+
+/* --- bus interface unit ------------------------------------------------------ */
+
+static void x86_timing_flush(struct x86_timing *t, uint64_t lin, uint64_t now)
+{
+    uint64_t a = t->tab.fetch_align;
+    t->fetch_next = lin - lin % a;
+    t->fetch_start = t->fetch_next;
+    t->consume = lin;
+    t->room_time = now;
+    t->queue_valid = true;
+}
+
+static uint64_t *x86_timing_ready_slot(struct x86_timing *t, uint64_t chunk_addr)
+{
+    return &t->ready[(chunk_addr / t->tab.fetch_width) % X86_TIMING_RING];
+}
+
+/* One code fetch of the chunk at fetch_next, starting at `start`: a real
+ * BUS_FETCH transaction (observers and the trace see it) whose latency, or
+ * the DRAM's, adds to the bus cycle. */
+static void x86_timing_fetch_one(struct x86_timing *t, uint64_t start)
+{
+    struct x86_cpu *cpu = t->cpu;
+    unsigned w = t->tab.fetch_width;
+    uint64_t lin = t->fetch_next;
+    uint64_t cycles = t->tab.bus_cycles;
+    uint64_t phys;
+    if (x86_timing_phys(t, lin, &phys)) {
+        sim_time_t lat = 0;
+        for (unsigned off = 0; off < w; off += 8) {
+            struct bus_tx tx = { 0 };
+            tx.addr = phys + off;
+            tx.size = (uint8_t)(w - off < 8 ? w - off : 8);
+            tx.kind = BUS_FETCH;
+            tx.initiator = cpu->id;
+            tx.time = x86_timing_time_of(t, start);
+            as_access(cpu->mem, &tx);
+            if (tx.latency > lat)
+                lat = tx.latency;
+        }
+        cycles += t->dram ? x86_timing_mem_cycles(t, phys, w, BUS_FETCH, start)
+                          : t->mem_latency + x86_timing_ps_to_cycles(t, lat);
+    } else {
+        cycles += t->mem_latency;
+    }
+    *x86_timing_ready_slot(t, lin) = start + cycles;
+    t->bus_free = start + cycles;
+    t->fetch_next = lin + w;
+    t->st.fetches++;
+}
+
+/* Is there room in the queue for the next chunk, with the EU at `consume`? */
+static bool x86_timing_room(const struct x86_timing *t)
+{
+    uint64_t held = t->fetch_next + t->tab.fetch_width - t->consume;
+    if (t->fetch_next < t->consume)
+        return true;
+    return held <= t->tab.queue_size;
+}
+
+/* Runs the prefetcher: every fetch that would start before `until`
+ * (background prefetch while the EU works), and then every fetch needed
+ * for the bytes below `need_end`, whatever the time. */
+static void x86_timing_prefetch(struct x86_timing *t, uint64_t until, uint64_t need_end)
+{
+    for (;;) {
+        uint64_t start = t->bus_free > t->room_time ? t->bus_free : t->room_time;
+        if (t->fetch_next < need_end) {
+            x86_timing_fetch_one(t, start);
+            continue;
+        }
+        if (start >= until || !x86_timing_room(t))
+            return;
+        x86_timing_fetch_one(t, start);
+    }
+}
+
+/* --- hooks ------------------------------------------------------------------------ */
+
+static uint64_t x86_timing_insn_lin(const struct x86_cpu *cpu)
+{
+    if (cpu->long64)
+        return cpu->insn_rip;
+    return (cpu->seg[X86_SEG_CS].base + cpu->insn_rip) & 0xffffffffu;
+}
+
+/* Ends the instruction being timed at the EU's time plus its execute
+ * clocks: the core's cycle counter becomes that, every clock accounted. */
+static void x86_timing_close(struct x86_timing *t)
+{
+    struct x86_cpu *cpu = t->cpu;
+    if (!t->open)
+        return;
+    t->open = false;
+    uint64_t end = t->eu + t->exec;
+    t->st.execute += t->exec;
+    uint64_t walks = cpu->stats.page_walks - t->walks_before;
+    if (walks) {
+        uint64_t w = walks * (t->tab.walk_cycles + (t->dram ? 2 * t->tab.bus_cycles : t->mem_latency));
+        t->st.walk += w;
+        t->st.walks += walks;
+        end += w;
+    }
+    cpu->cycles = end;
+}
+
+static void x86_timing_open(struct x86_timing *t)
+{
+    struct x86_cpu *cpu = t->cpu;
+    t->open = true;
+    t->span_start = cpu->cycles;
+    t->eu = cpu->cycles;
+    t->exec = 0;
+    t->walks_before = cpu->stats.page_walks;
+}
+
+static void x86_timing_decode(void *ctx, const struct x86_insn *in)
+{
+    struct x86_timing *t = ctx;
+    struct x86_cpu *cpu = t->cpu;
+    if (t->b86) {
+        biu8086_decode(t->b86, in);
+        return;
+    }
+    x86_timing_close(t); /* a faulted instruction or an exception entry */
+    x86_timing_open(t);
+    uint64_t lin = x86_timing_insn_lin(cpu);
+    uint64_t now = t->eu;
+    bool flush = !t->queue_valid || lin != t->consume;
+    if (flush) {
+        /* taken branch, far transfer, interrupt: the queue is discarded */
+        if (t->queue_valid)
+            t->st.flushes++;
+        x86_timing_flush(t, lin, now);
+    }
+    /* background prefetch up to now, then whatever this instruction needs */
+    x86_timing_prefetch(t, now, lin + in->len);
+    uint64_t last = lin + in->len - 1;
+    uint64_t ready = *x86_timing_ready_slot(t, last - last % t->tab.fetch_width);
+    if (ready > now) {
+        if (flush)
+            t->st.flush_stall += ready - now;
+        else
+            t->st.fetch_stall += ready - now;
+        t->eu = ready;
+    }
+    t->consume = lin + in->len;
+    t->room_time = t->eu;
+    t->exec = t->tab.exec[in->op & 0x1ff];
+    if (in->mem)
+        t->exec += t->tab.agu_cycles;
+    t->st.insns++;
+}
+
+static void x86_timing_mem(void *ctx, uint64_t lin, unsigned size, bool write)
+{
+    struct x86_timing *t = ctx;
+    if (t->b86) {
+        biu8086_mem(t->b86, lin, size, write);
+        return;
+    }
+    if (!t->open)
+        return;
+    /* background prefetches that began before this request hold the bus */
+    x86_timing_prefetch(t, t->eu, 0);
+    uint64_t phys;
+    if (!x86_timing_phys(t, lin, &phys))
+        phys = lin;
+    unsigned bw = t->tab.bus_width;
+    unsigned cycles_n = (unsigned)(((lin + size - 1) / bw) - (lin / bw) + 1);
+    uint64_t start = t->bus_free > t->eu ? t->bus_free : t->eu;
+    uint64_t lat = (uint64_t)cycles_n * t->tab.bus_cycles +
+                   x86_timing_mem_cycles(t, phys, size, write ? BUS_WRITE : BUS_READ, start);
+    t->bus_free = start + lat;
+    t->st.data_cycles += cycles_n;
+    uint64_t done = write && t->tab.posted_writes ? start + 1 : start + lat;
+    t->st.data_stall += done - t->eu;
+    t->eu = done;
+}
+
+static void x86_timing_exception(void *ctx, int vector)
+{
+    struct x86_timing *t = ctx;
+    if (t->b86) {
+        biu8086_exception(t->b86, vector);
+        return;
+    }
+    if (!t->open)
+        x86_timing_open(t);
+    t->eu += t->tab.exception_cycles;
+    t->st.exception += t->tab.exception_cycles;
+}
+
+static void x86_timing_retire(void *ctx)
+{
+    struct x86_timing *t = ctx;
+    if (t->b86) {
+        biu8086_retire(t->b86);
+        return;
+    }
+    x86_timing_close(t);
+}
+
+/* --- switching --------------------------------------------------------------------- */
+
+void x86_timing_switch(struct x86_timing *t, enum x86_timing_kind kind)
+{
+    struct x86_cpu *cpu = t->cpu;
+    if (kind == t->kind)
+        return;
+    if (t->kind == X86_TIMING_FUNCTIONAL)
+        t->st.functional += cpu->cycles - t->kind_since;
+    t->kind = kind;
+    t->kind_since = cpu->cycles;
+    t->st.switches++;
+    t->open = false;
+    t->queue_valid = false;
+    t->bus_free = cpu->cycles;
+    if (t->b86)
+        biu8086_reset(t->b86, cpu->cycles);
+    x86_cpu_set_timing_hooks(cpu, kind == X86_TIMING_PIPELINE ? &t->hooks : NULL);
+    /* the run loop ends its slice so the new model starts cleanly */
+    cpu->ini.yield = true;
+}
+
+static void x86_timing_marker(struct sim *sim, const char *name, void *opaque)
+{
+    struct x86_timing *t = opaque;
+    for (unsigned i = 0; i < t->nsw; i++) {
+        struct x86_timing_switch_at *s = &t->sw[i];
+        if (!s->done && s->when == X86_SWITCH_MARKER && !strcmp(s->marker, name)) {
+            s->done = true;
+            x86_timing_switch(t, s->to);
+        }
+    }
+}
+
+static void x86_timing_switch_event(struct event *ev, void *opaque)
+{
+    struct x86_timing *t = opaque;
+    sim_time_t now = sim_now(t->cpu->sim);
+    for (unsigned i = 0; i < t->nsw; i++) {
+        struct x86_timing_switch_at *s = &t->sw[i];
+        if (!s->done && s->when == X86_SWITCH_TIME && s->time <= now) {
+            s->done = true;
+            x86_timing_switch(t, s->to);
+        }
+    }
+    /* the next time switch, if any */
+    for (unsigned i = 0; i < t->nsw; i++) {
+        struct x86_timing_switch_at *s = &t->sw[i];
+        if (!s->done && s->when == X86_SWITCH_TIME &&
+            (!event_pending(ev) || s->time < ev->when))
+            event_schedule(t->cpu->sim, ev, s->time, EVENT_PRIO_HIGH);
+    }
+}
+
+/* One `{at: marker:NAME | time:DURATION, to: MODEL}` entry. */
+static int x86_timing_parse_switch(struct x86_timing *t, const struct ynode *n,
+                                   struct cw_error *err)
+{
+    if (n->kind != YNODE_MAP)
+        return ynode_error(err, n, "expected a map {at: marker:NAME or time:DURATION, to: MODEL}");
+    for (size_t i = 0; i < n->count; i++)
+        if (strcmp(n->keys[i], "at") && strcmp(n->keys[i], "to"))
+            return ynode_error(err, n->key_nodes[i], "unknown key '%s'; expected at, to", n->keys[i]);
+    const struct ynode *at = ymap_get(n, "at"), *to = ymap_get(n, "to");
+    if (!at || !to)
+        return ynode_error(err, n, "switch-timing needs both 'at' and 'to'");
+    if (t->nsw == X86_TIMING_MAX_SWITCHES)
+        return ynode_error(err, n, "at most %d timing switches", X86_TIMING_MAX_SWITCHES);
+    struct x86_timing_switch_at *s = &t->sw[t->nsw];
+    const char *to_s, *at_s;
+    if (ynode_string(to, &to_s, err) || ynode_string(at, &at_s, err))
+        return -1;
+    if (x86_timing_parse_kind(to_s, &s->to))
+        return ynode_error(err, to, "unknown timing model '%s'; expected functional or pipeline", to_s);
+    if (!strncmp(at_s, "marker:", 7) && at_s[7]) {
+        s->when = X86_SWITCH_MARKER;
+        s->marker = strdup(at_s + 7);
+    } else if (!strncmp(at_s, "time:", 5)) {
+        s->when = X86_SWITCH_TIME;
+        if (parse_time(at_s + 5, &s->time, err))
+            return ynode_error(err, at, "bad time '%s' (for example time:10ms)", at_s + 5);
+    } else {
+        return ynode_error(err, at, "expected marker:NAME or time:DURATION, got '%s'", at_s);
+    }
+    t->nsw++;
+    return 0;
+}
+
+/* --- parameters ------------------------------------------------------------------ */
+
+static int x86_timing_parse_pipeline(struct x86_timing *t, const struct ynode *n,
+                                     struct cw_error *err)
+{
+    static const char *const keys[] = { "table", "queue-size", "fetch-width", "fetch-align",
+                                        "bus-width", "bus-cycles", "wait-states", "mem-latency",
+                                        "posted-writes", "dram", NULL };
+    if (n->kind != YNODE_MAP)
+        return ynode_error(err, n, "pipeline: expected a map of timing parameters");
+    for (size_t i = 0; i < n->count; i++) {
+        bool known = false;
+        for (unsigned k = 0; keys[k]; k++)
+            known |= !strcmp(n->keys[i], keys[k]);
+        if (!known)
+            return ynode_error(err, n->key_nodes[i],
+                               "unknown pipeline parameter '%s'; expected table, queue-size, "
+                               "fetch-width, fetch-align, bus-width, bus-cycles, wait-states, "
+                               "mem-latency, posted-writes, dram", n->keys[i]);
+    }
+    const struct ynode *v;
+    if ((v = ymap_get(n, "table"))) {
+        const char *name;
+        if (ynode_string(v, &name, err))
+            return -1;
+        if (!x86_timing_table_init(&t->tab, name))
+            return ynode_error(err, v, "unknown timing table '%s'; expected 8086, 286, 386, p6", name);
+    }
+    struct { const char *key; unsigned *field; uint64_t lo, hi; } nums[] = {
+        { "queue-size", &t->tab.queue_size, 1, 64 },
+        { "fetch-width", &t->tab.fetch_width, 1, 64 },
+        { "fetch-align", &t->tab.fetch_align, 1, 64 },
+        { "bus-width", &t->tab.bus_width, 1, 64 },
+        { "bus-cycles", &t->tab.bus_cycles, 1, 1000 },
+    };
+    for (size_t i = 0; i < sizeof nums / sizeof nums[0]; i++) {
+        if (!(v = ymap_get(n, nums[i].key)))
+            continue;
+        uint64_t x;
+        if (ynode_u64(v, &x, err))
+            return -1;
+        if (x < nums[i].lo || x > nums[i].hi)
+            return ynode_error(err, v, "%s must be %llu..%llu", nums[i].key,
+                               (unsigned long long)nums[i].lo, (unsigned long long)nums[i].hi);
+        *nums[i].field = (unsigned)x;
+    }
+    unsigned w = t->tab.fetch_width;
+    if ((w & (w - 1)) || (t->tab.fetch_align & (t->tab.fetch_align - 1)) ||
+        (t->tab.bus_width & (t->tab.bus_width - 1)))
+        return ynode_error(err, n, "fetch-width, fetch-align and bus-width must be powers of two");
+    if (t->tab.queue_size < w)
+        return ynode_error(err, n, "queue-size (%u) must hold at least one fetch (%u bytes)",
+                           t->tab.queue_size, w);
+    if (t->tab.queue_size / w + 2 > X86_TIMING_RING)
+        return ynode_error(err, n, "queue-size / fetch-width must stay below %d", X86_TIMING_RING - 2);
+    if ((v = ymap_get(n, "wait-states"))) {
+        uint64_t x;
+        if (ynode_u64(v, &x, err))
+            return -1;
+        t->mem_latency += x;
+    }
+    if ((v = ymap_get(n, "mem-latency"))) {
+        sim_time_t ps;
+        if (ynode_time(v, &ps, err))
+            return -1;
+        t->mem_latency += x86_timing_ps_to_cycles(t, ps);
+    }
+    if ((v = ymap_get(n, "posted-writes")) && ynode_bool(v, &t->tab.posted_writes, err))
+        return -1;
+    if ((v = ymap_get(n, "dram")) && ynode_string(v, &t->dram_name, err))
+        return -1;
+    return 0;
+}
+
+int x86_timing_create(struct x86_cpu *cpu, struct component *c, const struct params *p,
+                      const char *profile, struct cw_error *err)
+{
+    struct x86_timing *t = calloc(1, sizeof *t);
+    if (!t)
+        return cw_errorf(err, "%s: out of memory", c->name);
+    cpu->timing = t;
+    t->cpu = cpu;
+    t->comp = c;
+    t->period_ps = clock_period_ps(cpu->clock);
+    if (!x86_timing_table_init(&t->tab, profile))
+        x86_timing_table_init(&t->tab, "p6");
+    const struct ynode *n = params_node(p, "pipeline");
+    if (n && x86_timing_parse_pipeline(t, n, err))
+        return -1;
+    const char *kind_s = params_string(p, "timing");
+    enum x86_timing_kind kind;
+    if (x86_timing_parse_kind(kind_s, &kind))
+        return params_error(p, "timing", err,
+                            "unknown timing model '%s'; expected functional or pipeline", kind_s);
+    if ((n = params_node(p, "switch-timing"))) {
+        if (n->kind == YNODE_SEQ) {
+            for (size_t i = 0; i < n->count; i++)
+                if (x86_timing_parse_switch(t, n->items[i], err))
+                    return -1;
+        } else if (x86_timing_parse_switch(t, n, err)) {
+            return -1;
+        }
+    }
+    if (!strcmp(t->tab.name, "8086")) {
+        t->b86 = biu8086_create(cpu, &t->tab);
+        if (!t->b86)
+            return cw_errorf(err, "%s: out of memory", c->name);
+    }
+    t->hooks = (struct x86_timing_hooks){ .decode = x86_timing_decode, .mem = x86_timing_mem,
+                                          .exception = x86_timing_exception,
+                                          .retire = x86_timing_retire, .ctx = t };
+    event_init(c->sim, &t->switch_event, "timing-switch", x86_timing_switch_event, t);
+    bool marker_hook = false;
+    for (unsigned i = 0; i < t->nsw; i++) {
+        if (t->sw[i].when == X86_SWITCH_MARKER && !marker_hook) {
+            sim_add_marker_hook(c->sim, x86_timing_marker, t);
+            marker_hook = true;
+        }
+        if (t->sw[i].when == X86_SWITCH_TIME &&
+            (!event_pending(&t->switch_event) || t->sw[i].time < t->switch_event.when))
+            event_schedule(c->sim, &t->switch_event, t->sw[i].time, EVENT_PRIO_HIGH);
+    }
+
+    struct x86_timing_stats *s = &t->st;
+    stat_register(c, "timing-execute", "pipeline: execute-stage clocks", &s->execute);
+    stat_register(c, "timing-fetch-stall", "pipeline: clocks waiting for code bytes", &s->fetch_stall);
+    stat_register(c, "timing-flush-stall",
+                  "pipeline: clocks refilling the queue after a branch, far transfer or interrupt",
+                  &s->flush_stall);
+    stat_register(c, "timing-data-stall", "pipeline: clocks waiting for data bus cycles and memory",
+                  &s->data_stall);
+    stat_register(c, "timing-walk", "pipeline: clocks of page walks", &s->walk);
+    stat_register(c, "timing-exception", "pipeline: interrupt and exception entry clocks",
+                  &s->exception);
+    stat_register(c, "timing-functional", "clocks run under the functional model (at switches)",
+                  &s->functional);
+    stat_register(c, "timing-insns", "instructions timed by the pipeline model", &s->insns);
+    stat_register(c, "timing-fetches", "pipeline: code fetch bus cycles", &s->fetches);
+    stat_register(c, "timing-data-cycles", "pipeline: data bus cycles", &s->data_cycles);
+    stat_register(c, "timing-flushes", "pipeline: prefetch queue flushes", &s->flushes);
+    stat_register(c, "timing-switches", "timing model switches", &s->switches);
+
+    t->kind = X86_TIMING_FUNCTIONAL;
+    t->kind_since = cpu->cycles;
+    if (kind == X86_TIMING_PIPELINE) {
+        x86_timing_switch(t, kind);
+        t->st.switches = 0;
+    }
+    return 0;
+}
+
+int x86_timing_realize(struct x86_cpu *cpu, struct cw_error *err)
+{
+    struct x86_timing *t = cpu->timing;
+    if (!t || !t->dram_name)
+        return 0;
+    struct component *d = sim_find_component(cpu->sim, t->dram_name);
+    if (!d)
+        return cw_errorf(err, "%s: pipeline.dram: unknown component '%s'", cpu->comp->name,
+                         t->dram_name);
+    t->dram = component_interface(d, "dram");
+    if (!t->dram)
+        return cw_errorf(err, "%s: pipeline.dram: component '%s' does not export \"dram\"",
+                         cpu->comp->name, t->dram_name);
+    return 0;
+}
+
+void x86_timing_destroy(struct x86_cpu *cpu)
+{
+    struct x86_timing *t = cpu->timing;
+    if (!t)
+        return;
+    /* the kernel drops pending events before destroy: nothing to cancel */
+    for (unsigned i = 0; i < t->nsw; i++)
+        free(t->sw[i].marker);
+    biu8086_destroy(t->b86);
+    free(t);
+    cpu->timing = NULL;
+}
