@@ -503,6 +503,18 @@ static void test_ddr4_latencies(void **state)
     assert_int_equal(a.latency, 17500);
     rig_free(&r);
 
+    /* Months into a run the clock conversions leave 64 bits (DDR4-2400's
+     * period is 2500/3 ps): still a miss of 38 cycles from the next edge. */
+    rig_make(&r, "{type: dram, size: 64MiB, preset: ddr4-2400, tREFI: 0s}");
+    sim_time_t late = SIM_TIME_MAX / 2 + 12345;
+    a = rig_access(&r, 0x0, late, false);
+    assert_int_equal(a.outcome, DRAM_ROW_MISS);
+    assert_in_range(a.latency, 31666, 31667 + 834);
+    a = rig_access(&r, 0x8, late + SIM_US(1), false);
+    assert_int_equal(a.outcome, DRAM_ROW_HIT);
+    assert_in_range(a.latency, 17500, 17500 + 834);
+    rig_free(&r);
+
     /* PC100 CL2: hit 2 + 4 cycles of 10 ns; miss 2 + 2 + 4. */
     rig_make(&r, "{type: dram, size: 64MiB, preset: sdram-pc100}");
     assert_int_equal(rig_access(&r, 0x0, SIM_US(1), false).latency, 80000);
