@@ -29,7 +29,6 @@
 #include "../kernel/component.h"
 #include "../kernel/signal.h"
 #include "../kernel/sim.h"
-#include "../kernel/ytree.h"
 
 #define TRACE_RING_MASK (TRACE_DB_RING_RECORDS - 1)
 /* The writer takes at most this many records between ring updates. */
@@ -1059,41 +1058,21 @@ int trace_db_attach_space(struct trace_db *db, struct addr_space *as, struct cw_
     return (int)sp->id;
 }
 
-/* The kernel has no list of a sim's spaces, so take the names from the
- * machine text's `spaces:` map, in file order. */
-static int trace_attach_machine_spaces(struct trace_db *db, struct sim *sim,
-                                       struct cw_error *err)
+/* Every address space of the sim, in the order the machine declared them. */
+static int trace_attach_all_spaces(struct trace_db *db, struct sim *sim, struct cw_error *err)
 {
-    if (!db->machine_yaml)
-        return cw_errorf(err, "trace: no address spaces to observe (give the machine text "
-                              "or name the spaces in the filter)");
-    struct ynode *root =
-        ytree_load_string(db->machine_yaml, strlen(db->machine_yaml), "machine", err);
-    if (!root)
-        return -1;
-    const struct ynode *spaces = ymap_get(root, "spaces");
-    int rc = 0;
-    for (size_t i = 0; spaces && spaces->kind == YNODE_MAP && i < spaces->count; i++) {
-        struct addr_space *as = sim_find_space(sim, spaces->keys[i]);
-        if (!as) {
-            rc = cw_errorf(err, "trace: the machine's space '%s' does not exist in the sim",
-                           spaces->keys[i]);
-            break;
-        }
-        if (trace_db_attach_space(db, as, err) < 0) {
-            rc = -1;
-            break;
-        }
-    }
-    ytree_free(root);
-    return rc;
+    struct addr_space *as;
+    for (size_t i = 0; (as = sim_space_at(sim, i)); i++)
+        if (trace_db_attach_space(db, as, err) < 0)
+            return -1;
+    return 0;
 }
 
 static int trace_attach_spaces(struct trace_db *db, struct sim *sim, const char *const *names,
                                struct cw_error *err)
 {
     if (!names)
-        return trace_attach_machine_spaces(db, sim, err);
+        return trace_attach_all_spaces(db, sim, err);
     for (size_t i = 0; names[i]; i++) {
         struct addr_space *as = sim_find_space(sim, names[i]);
         if (!as)
@@ -1147,6 +1126,12 @@ static void trace_detach(struct trace_db *db)
         for (size_t i = 0; i < sp->nobservers; i++)
             as_remove_observer(sp->as, sp->observers[i]);
         sp->nobservers = 0;
+    }
+    if (db->attached && db->sim) {
+        if (db->signals)
+            signal_remove_trace_hook(db->sim, trace_on_signal, db);
+        sim_remove_marker_hook(db->sim, trace_on_marker, db);
+        db->attached = false;
     }
 }
 

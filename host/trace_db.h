@@ -99,9 +99,8 @@ uint64_t trace_db_waits(const struct trace_db *db);
  * writes the components' statistics and the run's end (guest time from sim,
  * the stop reason, host end time), builds the indexes, checkpoints the WAL
  * and switches the file to a self-contained rollback journal. Removes the
- * observers and frees db. The kernel has no way yet to remove signal and
- * marker hooks, so after this the sim must not run again (destroying it is
- * fine). `sim` may be NULL (no stats; end time = the last recorded time).
+ * observers and the signal and marker hooks, and frees db; the sim may run
+ * on untraced afterwards. `sim` may be NULL (no stats; end time = the last recorded time).
  * Returns 0, or -1 with err filled if SQLite failed. */
 int trace_db_close(struct trace_db *db, struct sim *sim, const char *stop_reason,
                    struct cw_error *err);

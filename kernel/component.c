@@ -542,6 +542,14 @@ struct addr_space *sim_find_space(struct sim *sim, const char *name)
     return NULL;
 }
 
+struct addr_space *sim_space_at(struct sim *sim, size_t i)
+{
+    for (struct space_entry *e = sim->spaces; e; e = e->next, i--)
+        if (i == 0)
+            return e->as;
+    return NULL;
+}
+
 void sim_add_space(struct sim *sim, struct addr_space *as)
 {
     struct space_entry *e = comp_alloc(sizeof *e);

@@ -168,6 +168,8 @@ struct intack_iface {
 
 struct addr_space *sim_find_space(struct sim *sim, const char *name);
 void sim_add_space(struct sim *sim, struct addr_space *as); /* sim owns it */
+/* The i-th space in the order they were added, or NULL past the last. */
+struct addr_space *sim_space_at(struct sim *sim, size_t i);
 struct clock_domain *sim_find_clock(struct sim *sim, const char *name);
 struct clock_domain *sim_add_clock(struct sim *sim, const char *name, uint64_t num,
                                    uint64_t den);

@@ -60,5 +60,6 @@ bool signal_input_exists(struct sim *sim, const char *name);
 /* Host-side hooks called on every level change of every signal. */
 typedef void (*signal_trace_fn)(void *opaque, const struct signal *s, int level);
 void signal_add_trace_hook(struct sim *sim, signal_trace_fn fn, void *opaque);
+void signal_remove_trace_hook(struct sim *sim, signal_trace_fn fn, void *opaque);
 
 #endif

@@ -415,6 +415,28 @@ static void hook_add(struct hook **list, void (*fn)(void), void *opaque)
     *list = h;
 }
 
+static void hook_remove(struct hook **list, void (*fn)(void), void *opaque)
+{
+    for (; *list; list = &(*list)->next) {
+        if ((*list)->fn == fn && (*list)->opaque == opaque) {
+            struct hook *h = *list;
+            *list = h->next;
+            free(h);
+            return;
+        }
+    }
+}
+
+void sim_remove_marker_hook(struct sim *sim, sim_marker_fn fn, void *opaque)
+{
+    hook_remove(&sim->marker_hooks, (void (*)(void))fn, opaque);
+}
+
+void signal_remove_trace_hook(struct sim *sim, signal_trace_fn fn, void *opaque)
+{
+    hook_remove(&sim->signal_hooks, (void (*)(void))fn, opaque);
+}
+
 void sim_add_marker_hook(struct sim *sim, sim_marker_fn fn, void *opaque)
 {
     hook_add(&sim->marker_hooks, (void (*)(void))fn, opaque);

@@ -103,7 +103,9 @@ static inline void sim_initiator_yield(struct sim_initiator *ini)
 /* --- running ---------------------------------------------------------- */
 
 struct sim_limits {
-    sim_time_t until_time;   /* stop when global time reaches this (SIM_TIME_MAX: none) */
+    sim_time_t until_time;   /* stop when global time reaches this; events at
+                                exactly this time do not fire (0 or
+                                SIM_TIME_MAX: none) */
     uint64_t max_events;     /* stop after this many events fired (0: none) */
     uint64_t max_insns;      /* stop after this many instructions in total (0: none) */
 };
@@ -157,6 +159,7 @@ const struct sim_marker_info *sim_marker_get(const struct sim *sim, size_t i);
 /* Host callback on each marker (stop conditions "marker:NAME"). */
 typedef void (*sim_marker_fn)(struct sim *sim, const char *name, void *opaque);
 void sim_add_marker_hook(struct sim *sim, sim_marker_fn fn, void *opaque);
+void sim_remove_marker_hook(struct sim *sim, sim_marker_fn fn, void *opaque);
 
 /* --- logging ------------------------------------------------------------ */
 
