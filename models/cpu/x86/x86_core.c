@@ -417,7 +417,7 @@ uint64_t x86_stack_peek(struct x86_cpu *cpu, unsigned offset, unsigned size)
 void x86_jump_near(struct x86_cpu *cpu, uint64_t target, unsigned opsize)
 {
     target &= x86_size_mask(opsize);
-    if (!cpu->long64 && target > cpu->seg[X86_SEG_CS].limit)
+    if (cpu->long64 ? !x86_canonical(target) : target > cpu->seg[X86_SEG_CS].limit)
         x86_gp(cpu, 0);
     if (X86_UNLIKELY(cpu->hooks) && cpu->hooks->branch)
         cpu->hooks->branch(cpu->hooks->ctx, cpu->insn_rip, target);
@@ -716,12 +716,28 @@ static void x86_aaa_aas(struct x86_cpu *cpu, bool sub)
 
 /* --- CPUID / MSR ---------------------------------------------------------- */
 
+/* CPUID leaf 4: deterministic cache parameters (L1d, L1i, L2), which
+ * glibc and Linux read (leaf 2 says so with descriptor 0xFF). */
+static void x86_cpuid_cache(uint32_t sub, uint32_t *a, uint32_t *b, uint32_t *c)
+{
+    static const struct { uint8_t type, level; uint16_t ways; uint32_t kib; } caches[] = {
+        { 1, 1, 8, 32 },    /* L1 data, 32 KiB, 8-way */
+        { 2, 1, 8, 32 },    /* L1 instruction */
+        { 3, 2, 16, 1024 }, /* L2 unified, 1 MiB, 16-way */
+    };
+    if (sub >= sizeof caches / sizeof caches[0])
+        return; /* type 0: no more caches */
+    uint32_t line = 64, sets = caches[sub].kib * 1024 / (caches[sub].ways * line);
+    *a = caches[sub].type | ((uint32_t)caches[sub].level << 5) | (1u << 8);
+    *b = (line - 1) | ((uint32_t)(caches[sub].ways - 1) << 22);
+    *c = sets - 1;
+}
+
 static void x86_cpuid(struct x86_cpu *cpu)
 {
     uint32_t leaf = (uint32_t)cpu->regs[0], sub = (uint32_t)cpu->regs[1];
     uint32_t a = 0, b = 0, c = 0, d = 0;
     const struct x86_cpuid_cfg *p = &cpu->cpuid;
-    (void)sub;
     if (leaf >= 0x80000000u ? leaf > p->max_ext_leaf : leaf > p->max_leaf)
         leaf = p->max_leaf; /* out of range: Intel returns the highest basic leaf */
     switch (leaf) {
@@ -736,13 +752,17 @@ static void x86_cpuid(struct x86_cpu *cpu)
         uint32_t efam = fam > 15 ? fam - 15 : 0;
         a = (p->stepping & 0xf) | ((model & 0xf) << 4) | ((fam > 15 ? 15 : fam) << 8) |
             ((model >> 4) << 16) | (efam << 20);
-        b = 0;
+        b = (p->feat_edx & (1u << 19)) ? 8u << 8 : 0; /* CLFLUSH line: 8 quadwords */
         c = p->feat_ecx;
         d = p->feat_edx;
         break;
     }
     case 2:
-        a = 0x00000001; /* one iteration, no descriptors in registers */
+        /* one iteration; descriptor 0xFF: the cache parameters are in leaf 4 */
+        a = p->max_leaf >= 4 ? 0x00ff0001u : 0x00000001u;
+        break;
+    case 4:
+        x86_cpuid_cache(sub, &a, &b, &c);
         break;
     case 0x80000000u:
         a = p->max_ext_leaf;
@@ -757,8 +777,17 @@ static void x86_cpuid(struct x86_cpu *cpu)
         a = w[0]; b = w[1]; c = w[2]; d = w[3];
         break;
     }
-    default:
+    case 0x80000006u:
+        c = (1024u << 16) | (0x8u << 12) | 64u; /* L2: 1 MiB, 16-way, 64-byte lines */
         break;
+    case 0x80000007u:
+        d = 1u << 8; /* invariant TSC: it counts core clocks of a fixed clock */
+        break;
+    case 0x80000008u:
+        a = X86_PHYS_BITS | (48u << 8);
+        break;
+    default:
+        break; /* leaves 3, 5, 6, 7, 0x80000005: nothing to report */
     }
     cpu->regs[0] = a;
     cpu->regs[3] = b;
@@ -771,16 +800,59 @@ static uint64_t x86_tsc(struct x86_cpu *cpu)
     return cpu->cycles + cpu->tsc_offset;
 }
 
+/* MTRR memory types valid in a range, default-type or PAT field */
+static bool x86_mtrr_type_ok(unsigned t, bool pat)
+{
+    return t == 0 || t == 1 || t == 4 || t == 5 || t == 6 || (pat && t == 7);
+}
+
+/* index into mtrr_fixed for a fixed-range MTRR, or -1 */
+static int x86_mtrr_fixed_index(uint32_t msr)
+{
+    if (msr == 0x250) return 0;
+    if (msr == 0x258) return 1;
+    if (msr == 0x259) return 2;
+    if (msr >= 0x268 && msr <= 0x26f) return 3 + (int)(msr - 0x268);
+    return -1;
+}
+
+static bool x86_mtrr_enabled(const struct x86_cpu *cpu)
+{
+    return (cpu->cpuid.feat_edx & (1u << 12)) != 0;
+}
+
 static bool x86_rdmsr(struct x86_cpu *cpu, uint32_t msr, uint64_t *v)
 {
+    int fx = x86_mtrr_fixed_index(msr);
+    if (fx >= 0 && x86_mtrr_enabled(cpu)) {
+        *v = cpu->mtrr_fixed[fx];
+        return true;
+    }
+    if (msr >= 0x200 && msr <= 0x20f && x86_mtrr_enabled(cpu)) {
+        *v = cpu->mtrr_var[msr - 0x200];
+        return true;
+    }
     switch (msr) {
     case 0x10: *v = x86_tsc(cpu); return true;
+    case 0x17: *v = 0; return true;             /* IA32_PLATFORM_ID */
     case 0x1b: *v = cpu->apic_base; return true;
+    case 0x3a: *v = 1; return true;             /* IA32_FEATURE_CONTROL: locked, nothing enabled */
+    case 0x8b: *v = 0; return true;             /* IA32_BIOS_SIGN_ID: no microcode update */
+    case 0xfe:                                  /* MTRRcap: 8 variable, fixed, WC */
+        if (!x86_mtrr_enabled(cpu))
+            return false;
+        *v = 0x508;
+        return true;
     case 0x174: *v = cpu->sysenter_cs; return true;
     case 0x175: *v = cpu->sysenter_esp; return true;
     case 0x176: *v = cpu->sysenter_eip; return true;
     case 0x1a0: *v = cpu->misc_enable; return true;
     case 0x277: *v = cpu->pat; return true;
+    case 0x2ff:
+        if (!x86_mtrr_enabled(cpu))
+            return false;
+        *v = cpu->mtrr_def_type;
+        return true;
     case 0xc0000080u: *v = cpu->efer; return true;
     case 0xc0000081u: *v = cpu->star; return true;
     case 0xc0000082u: *v = cpu->lstar; return true;
@@ -789,35 +861,97 @@ static bool x86_rdmsr(struct x86_cpu *cpu, uint32_t msr, uint64_t *v)
     case 0xc0000100u: *v = cpu->seg[X86_SEG_FS].base; return true;
     case 0xc0000101u: *v = cpu->seg[X86_SEG_GS].base; return true;
     case 0xc0000102u: *v = cpu->kernel_gs_base; return true;
+    case 0xc0000103u:
+        if (!(cpu->cpuid.ext_edx & (1u << 27)))
+            return false;
+        *v = cpu->tsc_aux;
+        return true;
     default: return false;
     }
 }
 
 static bool x86_wrmsr(struct x86_cpu *cpu, uint32_t msr, uint64_t v)
 {
+    uint64_t phys_mask = ((1ull << X86_PHYS_BITS) - 1) & ~0xfffull;
+    int fx = x86_mtrr_fixed_index(msr);
+    if (fx >= 0 && x86_mtrr_enabled(cpu)) {
+        for (int i = 0; i < 8; i++)
+            if (!x86_mtrr_type_ok((unsigned)(v >> (8 * i)) & 0xff, false))
+                return false;
+        cpu->mtrr_fixed[fx] = v;
+        return true;
+    }
+    if (msr >= 0x200 && msr <= 0x20f && x86_mtrr_enabled(cpu)) {
+        bool is_mask = msr & 1;
+        if (is_mask ? (v & ~(phys_mask | 0x800)) != 0
+                    : ((v & ~(phys_mask | 0xff)) != 0 || !x86_mtrr_type_ok(v & 0xff, false)))
+            return false;
+        cpu->mtrr_var[msr - 0x200] = v;
+        return true;
+    }
     switch (msr) {
     case 0x10: cpu->tsc_offset = v - cpu->cycles; return true;
     case 0x1b: cpu->apic_base = v; return true;
+    case 0x8b: return true; /* microcode revision read protocol: write 0, CPUID, read */
     case 0x174: cpu->sysenter_cs = v & 0xffff; return true;
-    case 0x175: cpu->sysenter_esp = v; return true;
-    case 0x176: cpu->sysenter_eip = v; return true;
-    case 0x1a0: cpu->misc_enable = v; return true;
-    case 0x277: cpu->pat = v; return true;
-    case 0xc0000080u:
-        /* long mode is a later step: only SCE and NXE are writable */
-        if (v & ~0x801ull)
+    case 0x175:
+    case 0x176:
+        if (!x86_canonical(v))
             return false;
-        cpu->efer = v;
+        *(msr == 0x175 ? &cpu->sysenter_esp : &cpu->sysenter_eip) = v;
         return true;
+    case 0x1a0: cpu->misc_enable = v; return true;
+    case 0x277:
+        for (int i = 0; i < 8; i++)
+            if (!x86_mtrr_type_ok((unsigned)(v >> (8 * i)) & 0xff, true))
+                return false;
+        cpu->pat = v;
+        return true;
+    case 0x2ff:
+        if (!x86_mtrr_enabled(cpu) || (v & ~0xcffull) || !x86_mtrr_type_ok(v & 0xff, false))
+            return false;
+        cpu->mtrr_def_type = v;
+        return true;
+    case 0xc0000080u: return x86_set_efer(cpu, v);
     case 0xc0000081u: cpu->star = v; return true;
-    case 0xc0000082u: cpu->lstar = v; return true;
-    case 0xc0000083u: cpu->cstar = v; return true;
-    case 0xc0000084u: cpu->sfmask = v; return true;
-    case 0xc0000100u: cpu->seg[X86_SEG_FS].base = v; return true;
-    case 0xc0000101u: cpu->seg[X86_SEG_GS].base = v; return true;
-    case 0xc0000102u: cpu->kernel_gs_base = v; return true;
+    case 0xc0000082u:
+    case 0xc0000083u:
+    case 0xc0000100u:
+    case 0xc0000101u:
+    case 0xc0000102u:
+        if (!x86_canonical(v))
+            return false;
+        if (msr == 0xc0000082u) cpu->lstar = v;
+        else if (msr == 0xc0000083u) cpu->cstar = v;
+        else if (msr == 0xc0000100u) cpu->seg[X86_SEG_FS].base = v;
+        else if (msr == 0xc0000101u) cpu->seg[X86_SEG_GS].base = v;
+        else cpu->kernel_gs_base = v;
+        return true;
+    case 0xc0000084u: cpu->sfmask = v & 0xffffffffu; return true;
+    case 0xc0000103u:
+        if (!(cpu->cpuid.ext_edx & (1u << 27)))
+            return false;
+        cpu->tsc_aux = v & 0xffffffffu;
+        return true;
     default: return false;
     }
+}
+
+/* An MSR access that raises #GP is logged once per MSR: it shows what a
+ * guest probes that this core does not model. */
+static void x86_msr_log(struct x86_cpu *cpu, uint32_t msr, bool write, uint64_t v)
+{
+    unsigned h = (msr * 2654435761u) >> 22; /* 1024 bits */
+    if (cpu->msr_logged[h / 32] & (1u << (h % 32)))
+        return;
+    cpu->msr_logged[h / 32] |= 1u << (h % 32);
+    if (write)
+        sim_log(cpu->sim, cpu->comp ? cpu->comp->name : "cpu",
+                "WRMSR 0x%x <- 0x%llx at %llx: #GP", msr, (unsigned long long)v,
+                (unsigned long long)cpu->insn_rip);
+    else
+        sim_log(cpu->sim, cpu->comp ? cpu->comp->name : "cpu", "RDMSR 0x%x at %llx: #GP", msr,
+                (unsigned long long)cpu->insn_rip);
 }
 
 /* --- x87 dispatch --------------------------------------------------------- */
@@ -945,7 +1079,7 @@ static void x86_fxsave_rstor(struct x86_cpu *cpu, const struct x86_insn *in, boo
             x86_gp(cpu, 0);
         x87_fxrstor(&cpu->fpu, image, form64);
         cpu->mxcsr = mx;
-        for (unsigned r = 0; r < 8; r++)
+        for (unsigned r = 0; r < (cpu->long64 ? 16u : 8u); r++)
             memcpy(cpu->xmm[r], image + 160 + 16 * r, 16);
     } else {
         memset(image, 0, sizeof image);
@@ -953,7 +1087,7 @@ static void x86_fxsave_rstor(struct x86_cpu *cpu, const struct x86_insn *in, boo
         memcpy(image + 24, &cpu->mxcsr, 4);
         uint32_t mask = 0xffbf;
         memcpy(image + 28, &mask, 4);
-        for (unsigned r = 0; r < 8; r++)
+        for (unsigned r = 0; r < (cpu->long64 ? 16u : 8u); r++)
             memcpy(image + 160 + 16 * r, cpu->xmm[r], 16);
         /* check the whole area is writable before writing any of it */
         x86_lin(cpu, in->seg, ea, 1, true);
@@ -1047,6 +1181,34 @@ static void x86_bit_op(struct x86_cpu *cpu, const struct x86_insn *in, unsigned 
     cpu->eflags = (cpu->eflags & ~X86_CF) | (cf ? X86_CF : 0);
 }
 
+/* CMPXCHG16B m128: needs 16-byte alignment; the memory is written either
+ * way (locked read-modify-write). */
+static void x86_cmpxchg16b(struct x86_cpu *cpu, const struct x86_insn *in)
+{
+    if (!(cpu->cpuid.feat_ecx & (1u << 13)))
+        x86_undefined(cpu);
+    uint64_t ea = x86_ea(cpu, in);
+    uint64_t lin = x86_lin(cpu, in->seg, ea, 16, true);
+    if (lin & 15)
+        x86_gp(cpu, 0);
+    uint64_t phys;
+    /* both halves are in one page (aligned): check it is writable first */
+    x86_translate(cpu, lin, X86_ACC_WRITE, x86_user(cpu), true, &phys, NULL);
+    uint64_t lo = x86_read_lin(cpu, lin, 8), hi = x86_read_lin(cpu, lin + 8, 8);
+    x86_get_flags(cpu);
+    if (lo == cpu->regs[0] && hi == cpu->regs[2]) {
+        x86_write_lin(cpu, lin, 8, cpu->regs[3]);
+        x86_write_lin(cpu, lin + 8, 8, cpu->regs[1]);
+        cpu->eflags |= X86_ZF;
+    } else {
+        x86_write_lin(cpu, lin, 8, lo);
+        x86_write_lin(cpu, lin + 8, 8, hi);
+        cpu->regs[0] = lo;
+        cpu->regs[2] = hi;
+        cpu->eflags &= ~X86_ZF;
+    }
+}
+
 static void x86_mov_cr(struct x86_cpu *cpu, const struct x86_insn *in, bool to_cr)
 {
     unsigned cr = in->reg;
@@ -1060,6 +1222,7 @@ static void x86_mov_cr(struct x86_cpu *cpu, const struct x86_insn *in, bool to_c
         case 2: v = cpu->cr2; break;
         case 3: v = cpu->cr3; break;
         case 4: v = cpu->cr4; break;
+        case 8: v = cpu->cr8; break; /* TPR: no local APIC behind it */
         default: x86_undefined(cpu);
         }
         x86_set_reg(cpu, in->rm, size, true, v);
@@ -1071,6 +1234,11 @@ static void x86_mov_cr(struct x86_cpu *cpu, const struct x86_insn *in, bool to_c
     case 2: cpu->cr2 = v; break;
     case 3: x86_set_cr3(cpu, v); break;
     case 4: x86_set_cr4(cpu, v); break;
+    case 8:
+        if (v & ~0xfull)
+            x86_gp(cpu, 0);
+        cpu->cr8 = v;
+        break;
     default: x86_undefined(cpu);
     }
 }
@@ -1142,8 +1310,18 @@ static void x86_group7(struct x86_cpu *cpu, const struct x86_insn *in)
     if (!in->mem) {
         if (r == 4 || r == 6)
             goto msw;
-        if (in->modrm == 0xf9 && r == 7) { /* RDTSCP not advertised */
-            x86_undefined(cpu);
+        if (in->modrm == 0xf8) { /* SWAPGS */
+            x86_swapgs(cpu);
+            return;
+        }
+        if (in->modrm == 0xf9 && (cpu->cpuid.ext_edx & (1u << 27))) { /* RDTSCP */
+            if ((cpu->cr4 & X86_CR4_TSD) && cpu->cpl)
+                x86_gp(cpu, 0);
+            uint64_t t = cpu->cycles + cpu->tsc_offset;
+            cpu->regs[0] = (uint32_t)t;
+            cpu->regs[2] = t >> 32;
+            cpu->regs[1] = (uint32_t)cpu->tsc_aux;
+            return;
         }
         x86_undefined(cpu);
     }
@@ -1411,7 +1589,12 @@ static void x86_exec(struct x86_cpu *cpu, struct x86_insn *in)
             x86_fault(cpu, X86_EXC_BR, 0, false);
         return;
     }
-    case 0x63: { /* ARPL */
+    case 0x63: { /* ARPL; MOVSXD in 64-bit mode */
+        if (cpu->long64) {
+            a = x86_rm_read(cpu, in, 4);
+            x86_set_reg(cpu, in->reg, in->opsize, in->rex, (uint64_t)(int64_t)(int32_t)a);
+            return;
+        }
         if (!cpu->pe || cpu->vm86)
             x86_undefined(cpu);
         a = x86_rmw_read(cpu, in, 2, &w);
@@ -1783,6 +1966,18 @@ static void x86_exec_0f(struct x86_cpu *cpu, struct x86_insn *in)
         }
         return;
     }
+    case 0x05: x86_syscall(cpu); return;
+    case 0x07: x86_sysret(cpu, in->opsize); return;
+    case 0x34:
+        if (!(cpu->cpuid.feat_edx & (1u << 11)))
+            x86_undefined(cpu);
+        x86_sysenter(cpu);
+        return;
+    case 0x35:
+        if (!(cpu->cpuid.feat_edx & (1u << 11)))
+            x86_undefined(cpu);
+        x86_sysexit(cpu, in->opsize);
+        return;
     case 0x06: /* CLTS */
         if (cpu->cpl || cpu->vm86)
             x86_gp(cpu, 0);
@@ -1807,12 +2002,16 @@ static void x86_exec_0f(struct x86_cpu *cpu, struct x86_insn *in)
         uint32_t msr = (uint32_t)cpu->regs[1];
         if (op == 0x30) {
             uint64_t v = ((cpu->regs[2] & 0xffffffffu) << 32) | (cpu->regs[0] & 0xffffffffu);
-            if (!x86_wrmsr(cpu, msr, v))
+            if (!x86_wrmsr(cpu, msr, v)) {
+                x86_msr_log(cpu, msr, true, v);
                 x86_gp(cpu, 0);
+            }
         } else {
             uint64_t v;
-            if (!x86_rdmsr(cpu, msr, &v))
+            if (!x86_rdmsr(cpu, msr, &v)) {
+                x86_msr_log(cpu, msr, false, 0);
                 x86_gp(cpu, 0);
+            }
             cpu->regs[0] = (uint32_t)v;
             cpu->regs[2] = v >> 32;
         }
@@ -1874,6 +2073,13 @@ static void x86_exec_0f(struct x86_cpu *cpu, struct x86_insn *in)
         unsigned sub = in->reg & 7;
         if (!in->mem && sub >= 5)
             return; /* LFENCE, MFENCE, SFENCE */
+        if (sub == 7 && (cpu->cpuid.feat_edx & (1u << 19))) {
+            /* CLFLUSH: no caches; the access is checked like a byte read */
+            uint64_t lin = x86_lin(cpu, in->seg, x86_ea(cpu, in), 1, false);
+            uint64_t phys;
+            x86_translate(cpu, lin, X86_ACC_READ, x86_user(cpu), true, &phys, NULL);
+            return;
+        }
         if (sub == 0 || sub == 1) {
             if (!(cpu->cpuid.feat_edx & (1u << 24)))
                 x86_undefined(cpu);
@@ -1944,6 +2150,10 @@ static void x86_exec_0f(struct x86_cpu *cpu, struct x86_insn *in)
     case 0xc7: { /* CMPXCHG8B */
         if ((in->reg & 7) != 1 || !in->mem)
             x86_undefined(cpu);
+        if (in->opsize == 8) {
+            x86_cmpxchg16b(cpu, in);
+            return;
+        }
         uint64_t ea = x86_ea(cpu, in);
         uint64_t lin = x86_lin(cpu, in->seg, ea, 8, true);
         uint64_t v = x86_read_lin(cpu, lin, 8);
@@ -2040,6 +2250,8 @@ static struct x86_insn *x86_fetch_decode(struct x86_cpu *cpu)
             avail = 15;
     }
     cpu->cur = in;
+    if (X86_UNLIKELY(cpu->markers_pending))
+        x86_check_markers(cpu);
     int rc = x86_decode_buf(in, bits, buf, avail, x86_fetch_more, cpu);
     if (X86_UNLIKELY(rc != 0)) {
         if (rc == X86_EXC_UD)

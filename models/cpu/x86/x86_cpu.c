@@ -24,20 +24,33 @@ static const struct param_desc x86_cpu_params[] = {
       true },
     { "cpuid-vendor", PARAM_STRING, "GenuineIntel", "CPUID vendor string (12 chars)", false },
     { "cpuid-family", PARAM_U64, "6", "CPUID family", false },
-    { "cpuid-model", PARAM_U64, "1", "CPUID model", false },
-    { "cpuid-stepping", PARAM_U64, "9", "CPUID stepping", false },
+    { "cpuid-model", PARAM_U64, "15", "CPUID model (p6 default 15: a Core 2 class x86-64 part)", false },
+    { "cpuid-stepping", PARAM_U64, "11", "CPUID stepping", false },
     { "cpuid-brand", PARAM_STRING, "clockwork x86 functional core", "CPUID brand string", false },
     { "cpuid-edx-mask", PARAM_U64, "0xffffffff",
       "leaf 1 EDX bits allowed (only implemented features are ever advertised)", false },
     { "cycles-per-insn", PARAM_U64, "1", "cycles for simple instructions (functional timing)", false },
     { "trace-insns", PARAM_PATH, NULL, "write a per-instruction trace to this file", true },
+    { "markers", PARAM_NODE, NULL,
+      "boot-phase markers: NAME: ADDRESS (first instruction at that linear address), "
+      "NAME: long-mode (first 64-bit instruction), NAME: user (first CPL 3 instruction)", true },
     PARAM_END
 };
 
-/* features this core implements (CPUID leaf 1 EDX) */
+/* Features this core implements (CPUID leaf 1 EDX): FPU, PSE, TSC, MSR,
+ * PAE, CX8, PGE, CMOV, FXSR for every profile. The p6 profile adds SEP,
+ * MTRR, PAT, PSE-36, CLFSH, SSE, SSE2 (leaf 1), CX16 (leaf 1 ECX), and
+ * SYSCALL, NX, RDTSCP, LM (0x80000001 EDX) with LAHF/SAHF in 64-bit mode
+ * (0x80000001 ECX). No APIC: this machine is 8259-only, so Linux keeps the
+ * 8259 and the PIT (see docs/cpu.md). */
 #define X86_FEAT_IMPLEMENTED \
     ((1u << 0) | (1u << 3) | (1u << 4) | (1u << 5) | (1u << 6) | (1u << 8) | (1u << 13) | \
      (1u << 15) | (1u << 24))
+#define X86_FEAT_P6 \
+    ((1u << 11) | (1u << 12) | (1u << 16) | (1u << 17) | (1u << 19) | (1u << 25) | (1u << 26))
+#define X86_FEAT_ECX_P6 (1u << 13)
+#define X86_EXT_EDX_P6 ((1u << 11) | (1u << 20) | (1u << 27) | (1u << 29))
+#define X86_EXT_ECX_P6 (1u << 0)
 
 const struct component_type x86_cpu_type;
 
@@ -77,8 +90,13 @@ static void x86_cpu_reset_state(struct x86_cpu *cpu)
     cpu->efer = cpu->star = cpu->lstar = cpu->cstar = cpu->sfmask = cpu->kernel_gs_base = 0;
     cpu->sysenter_cs = cpu->sysenter_esp = cpu->sysenter_eip = 0;
     cpu->apic_base = 0xfee00900u;
-    cpu->misc_enable = 1;
+    /* fast strings; BTS and PEBS unavailable */
+    cpu->misc_enable = 1 | (1u << 11) | (1u << 12);
     cpu->pat = 0x0007040600070406ull;
+    cpu->cr8 = cpu->tsc_aux = 0;
+    memset(cpu->mtrr_var, 0, sizeof cpu->mtrr_var);
+    memset(cpu->mtrr_fixed, 0, sizeof cpu->mtrr_fixed);
+    cpu->mtrr_def_type = 0;
     cpu->tsc_offset = 0 - cpu->cycles;
     cpu->mxcsr = 0x1f80;
     memset(cpu->xmm, 0, sizeof cpu->xmm);
@@ -417,6 +435,11 @@ void x86_cpu_set_insn_trace(struct x86_cpu *cpu, FILE *out)
     cpu->attention = true;
 }
 
+static void x86_cpu_trace_output(void *opaque, FILE *out)
+{
+    x86_cpu_set_insn_trace(opaque, out);
+}
+
 void x86_cpu_set_timing_hooks(struct x86_cpu *cpu, const struct x86_timing_hooks *hooks)
 {
     if (hooks) {
@@ -501,6 +524,63 @@ void x86_cpu_set_reg(struct x86_cpu *cpu, enum x86_reg_id r, uint64_t v)
     }
 }
 
+/* --- boot-phase markers ---------------------------------------------------------- */
+
+static int x86_cpu_markers(struct x86_cpu *cpu, const struct params *p, struct cw_error *err)
+{
+    const struct ynode *m = params_node(p, "markers");
+    if (!m)
+        return 0;
+    if (m->kind != YNODE_MAP)
+        return params_error(p, "markers", err, "expected a map NAME: ADDRESS|long-mode|user");
+    for (size_t i = 0; i < m->count; i++) {
+        const char *name = m->keys[i];
+        const struct ynode *v = m->items[i];
+        if (v->kind != YNODE_SCALAR)
+            return ynode_error(err, v, "marker '%s': expected ADDRESS, long-mode or user", name);
+        if (!strcmp(v->scalar, "long-mode")) {
+            cpu->marker_long_name = name;
+        } else if (!strcmp(v->scalar, "user")) {
+            cpu->marker_user_name = name;
+        } else {
+            char *end;
+            unsigned long long a = strtoull(v->scalar, &end, 0);
+            if (*end || end == v->scalar)
+                return ynode_error(err, v, "marker '%s': '%s' is not an address, long-mode or user",
+                                   name, v->scalar);
+            cpu->marker_addr = a;
+            cpu->marker_addr_name = name;
+        }
+    }
+    cpu->markers_pending = true;
+    return 0;
+}
+
+/* Records the markers whose condition now holds. Called on mode changes
+ * (64-bit mode, CPL 3) and on decode-cache misses (a first instruction at
+ * an address is always decoded), so markers cost nothing per instruction. */
+void x86_check_markers(struct x86_cpu *cpu)
+{
+    if (cpu->marker_addr_name && !cpu->marker_addr_done) {
+        uint64_t lin = cpu->long64 ? cpu->rip : cpu->seg[X86_SEG_CS].base + cpu->rip;
+        if (lin == cpu->marker_addr) {
+            cpu->marker_addr_done = true;
+            sim_marker(cpu->sim, cpu->marker_addr_name);
+        }
+    }
+    if (cpu->marker_long_name && !cpu->marker_long_done && cpu->long64) {
+        cpu->marker_long_done = true;
+        sim_marker(cpu->sim, cpu->marker_long_name);
+    }
+    if (cpu->marker_user_name && !cpu->marker_user_done && cpu->cpl == 3 && !cpu->vm86) {
+        cpu->marker_user_done = true;
+        sim_marker(cpu->sim, cpu->marker_user_name);
+    }
+    cpu->markers_pending = (cpu->marker_addr_name && !cpu->marker_addr_done) ||
+                           (cpu->marker_long_name && !cpu->marker_long_done) ||
+                           (cpu->marker_user_name && !cpu->marker_user_done);
+}
+
 /* --- construction ---------------------------------------------------------------- */
 
 static void x86_cycle_table_init(struct x86_cpu *cpu, unsigned base)
@@ -566,12 +646,15 @@ static int x86_cpu_create(struct component *c, const struct params *p, struct cw
         return params_error(p, "cpuid-family", err, "family/model/stepping out of range");
     snprintf(cpu->cpuid.brand, sizeof cpu->cpuid.brand, "%s", params_string(p, "cpuid-brand"));
     params_u64(p, "cpuid-edx-mask", &v);
-    cpu->cpuid.feat_edx = X86_FEAT_IMPLEMENTED & (uint32_t)v;
-    cpu->cpuid.feat_ecx = 0;
-    cpu->cpuid.ext_edx = 0;
-    cpu->cpuid.ext_ecx = 0;
-    cpu->cpuid.max_leaf = 2;
-    cpu->cpuid.max_ext_leaf = 0x80000004u;
+    bool p6 = cpu->profile == X86_PROFILE_P6;
+    cpu->cpuid.feat_edx = (X86_FEAT_IMPLEMENTED | (p6 ? X86_FEAT_P6 : 0)) & (uint32_t)v;
+    cpu->cpuid.feat_ecx = p6 ? X86_FEAT_ECX_P6 : 0;
+    cpu->cpuid.ext_edx = p6 ? X86_EXT_EDX_P6 : 0;
+    cpu->cpuid.ext_ecx = p6 ? X86_EXT_ECX_P6 : 0;
+    cpu->cpuid.max_leaf = p6 ? 7 : 2;
+    cpu->cpuid.max_ext_leaf = p6 ? 0x80000008u : 0x80000004u;
+    if (x86_cpu_markers(cpu, p, err) != 0)
+        return -1;
     params_u64(p, "cycles-per-insn", &v);
     if (v == 0 || v > 100)
         return params_error(p, "cycles-per-insn", err, "must be 1..100");
@@ -629,6 +712,10 @@ static int x86_cpu_create(struct component *c, const struct params *p, struct cw
     };
     for (int i = 0; i < 20; i++)
         stat_register(c, exc_names[i], "exceptions raised with this vector", &cpu->stats.exceptions[i]);
+
+    cpu->trace_iface.set_output = x86_cpu_trace_output;
+    cpu->trace_iface.opaque = cpu;
+    component_export(c, "insn-trace", &cpu->trace_iface);
 
     x86_cpu_reset_state(cpu);
     sim_add_initiator(c->sim, &cpu->ini);

@@ -10,6 +10,7 @@
 #include "kernel/bus.h"
 #include "kernel/clock.h"
 #include "kernel/component.h"
+#include "kernel/iface.h"
 #include "kernel/signal.h"
 #include "kernel/sim.h"
 #include "models/cpu/x86/x86.h"
@@ -61,6 +62,15 @@
 #define X86_CR4_PCE 0x100u
 #define X86_CR4_OSFXSR 0x200u
 #define X86_CR4_OSXMMEXCPT 0x400u
+
+/* EFER bits (MSR 0xC0000080) */
+#define X86_EFER_SCE 0x001ull
+#define X86_EFER_LME 0x100ull
+#define X86_EFER_LMA 0x400ull
+#define X86_EFER_NXE 0x800ull
+
+/* physical address width this core reports (CPUID 0x80000008) */
+#define X86_PHYS_BITS 36
 
 /* exception vectors */
 enum {
@@ -191,7 +201,10 @@ struct x86_cpu {
     uint64_t dr[8];
     uint64_t efer, star, lstar, cstar, sfmask, kernel_gs_base;
     uint64_t sysenter_cs, sysenter_esp, sysenter_eip;
-    uint64_t apic_base, misc_enable, pat, tsc_offset;
+    uint64_t apic_base, misc_enable, pat, tsc_offset, cr8, tsc_aux;
+    uint64_t mtrr_var[16];   /* PHYSBASE0, PHYSMASK0, ... PHYSMASK7 */
+    uint64_t mtrr_fixed[11]; /* 0x250, 0x258, 0x259, 0x268-0x26F */
+    uint64_t mtrr_def_type;
     uint32_t mxcsr;
     uint8_t xmm[16][16]; /* SSE register file (instructions later) */
     struct x87 fpu;
@@ -201,6 +214,7 @@ struct x86_cpu {
 
     /* derived mode */
     bool pe, vm86, long64, code32, stack32, paging;
+    bool lma;          /* IA-32e mode active: long64 or compatibility mode */
     uint64_t a20_mask;
 
     /* TLB: [0] supervisor, [1] user */
@@ -253,11 +267,20 @@ struct x86_cpu {
     /* debug */
     FILE *trace;
     FILE *trace_owned;
+    struct insn_trace_iface trace_iface;
     const struct x86_timing_hooks *hooks;
     struct x86_timing_hooks hooks_copy;
     struct x86_timing *timing; /* timing layer (timing.h) */
     bool slow_loop;        /* trace, hooks or TF: per-instruction checks */
     uint64_t ud_logged[8]; /* opcode bitmap: log each undefined opcode once */
+    uint32_t msr_logged[32]; /* MSRs whose #GP was logged (small hash set) */
+
+    /* boot-phase markers (optional params): first instruction at an
+     * address, first 64-bit instruction, first CPL 3 instruction */
+    uint64_t marker_addr;
+    const char *marker_addr_name, *marker_long_name, *marker_user_name;
+    bool marker_addr_done, marker_long_done, marker_user_done;
+    bool markers_pending;
 
     struct x86_stats stats;
 };
@@ -284,6 +307,7 @@ uint64_t x86_stack_peek(struct x86_cpu *cpu, unsigned offset, unsigned size);
 void x86_jump_near(struct x86_cpu *cpu, uint64_t target, unsigned opsize);
 void x86_step_insn(struct x86_cpu *cpu);
 void x86_insn_observed(struct x86_cpu *cpu); /* trace and decode hook */
+void x86_check_markers(struct x86_cpu *cpu);  /* boot-phase markers (x86_cpu.c) */
 
 /* --- flags (x86_core.c) ------------------------------------------------- */
 uint32_t x86_get_flags(struct x86_cpu *cpu);
@@ -336,6 +360,39 @@ bool x86_verify(struct x86_cpu *cpu, uint16_t sel, bool write);
 void x86_set_cr0(struct x86_cpu *cpu, uint64_t v);
 void x86_set_cr4(struct x86_cpu *cpu, uint64_t v);
 void x86_set_cr3(struct x86_cpu *cpu, uint64_t v);
+
+/* raw 8-byte descriptor fields */
+static inline unsigned x86_raw_dpl(uint64_t raw) { return (unsigned)(raw >> 45) & 3; }
+static inline unsigned x86_raw_type(uint64_t raw) { return (unsigned)(raw >> 40) & 0xf; }
+static inline bool x86_raw_s(uint64_t raw) { return (raw >> 44) & 1; }
+static inline bool x86_raw_p(uint64_t raw) { return (raw >> 47) & 1; }
+static inline bool x86_raw_code(uint64_t raw) { return x86_raw_s(raw) && (x86_raw_type(raw) & 8); }
+static inline bool x86_raw_long(uint64_t raw) { return (raw >> 53) & 1; }
+
+void x86_seg_from_desc(struct x86_seg *s, uint16_t sel, uint64_t raw);
+void x86_commit_seg(struct x86_cpu *cpu, int seg, const struct x86_seg *s);
+/* Reads the 8-byte descriptor for sel; false if outside its table. */
+bool x86_desc_read(struct x86_cpu *cpu, uint16_t sel, uint64_t *raw, uint64_t *addr);
+void x86_desc_set_accessed(struct x86_cpu *cpu, uint64_t addr, uint64_t raw);
+/* Loads CS from a checked code descriptor with the given CPL. */
+void x86_load_cs(struct x86_cpu *cpu, uint16_t sel, uint64_t raw, uint64_t addr, int cpl);
+void x86_null_inaccessible_segs(struct x86_cpu *cpu);
+
+/* --- long mode (x86_long.c) ---------------------------------------------- */
+static inline bool x86_canonical(uint64_t a)
+{
+    return (uint64_t)(((int64_t)a << 16) >> 16) == a;
+}
+void x86_deliver_long(struct x86_cpu *cpu, int vec, bool soft, bool has_err, uint32_t err,
+                      uint64_t ret_rip);
+void x86_iret_long(struct x86_cpu *cpu, unsigned opsize);
+void x86_syscall(struct x86_cpu *cpu);
+void x86_sysret(struct x86_cpu *cpu, unsigned opsize);
+void x86_sysenter(struct x86_cpu *cpu);
+void x86_sysexit(struct x86_cpu *cpu, unsigned opsize);
+void x86_swapgs(struct x86_cpu *cpu);
+/* EFER write; false if it must #GP */
+bool x86_set_efer(struct x86_cpu *cpu, uint64_t v);
 
 /* --- disassembler (x86_disasm.c) ----------------------------------------- */
 void x86_disasm_insn(const struct x86_insn *in, uint64_t ip, char *buf, size_t len);

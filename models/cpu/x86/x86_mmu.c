@@ -120,14 +120,17 @@ void x86_update_mode(struct x86_cpu *cpu)
     cpu->pe = (cpu->cr0 & X86_CR0_PE) != 0;
     cpu->vm86 = cpu->pe && (cpu->eflags & X86_VM);
     cpu->paging = cpu->pe && (cpu->cr0 & X86_CR0_PG);
-    cpu->long64 = false; /* long mode: later */
+    cpu->lma = (cpu->efer & X86_EFER_LMA) != 0;
+    cpu->long64 = cpu->lma && (cpu->seg[X86_SEG_CS].attr & X86_ATTR_L) != 0;
     if (!cpu->pe)
         cpu->cpl = 0;
     else if (cpu->vm86)
         cpu->cpl = 3;
-    cpu->code32 = (cpu->seg[X86_SEG_CS].attr & X86_ATTR_DB) != 0 && !cpu->vm86;
+    cpu->code32 = (cpu->seg[X86_SEG_CS].attr & X86_ATTR_DB) != 0 && !cpu->vm86 && !cpu->long64;
     cpu->stack32 = (cpu->seg[X86_SEG_SS].attr & X86_ATTR_DB) != 0 && !cpu->vm86;
     cpu->tlb_cur = cpu->tlb[cpu->cpl == 3];
+    if (X86_UNLIKELY(cpu->markers_pending))
+        x86_check_markers(cpu);
     for (int s = 0; s < X86_SEG_COUNT; s++)
         x86_seg_derive(&cpu->seg[s], cpu->pe && !cpu->vm86, cpu->long64);
 }
@@ -161,22 +164,67 @@ static void x86_walk_set_bits(struct x86_cpu *cpu, uint64_t addr, uint64_t old, 
         x86_phys_write(cpu, addr, size, old | bits, BUS_WALK_WRITE);
 }
 
-/* Walks the page tables for lin; returns false with w->err on a fault. */
+/* Reserved bits of a PAE/IA-32e paging entry: physical address bits above
+ * MAXPHYADDR and, without EFER.NXE, the XD bit. */
+static uint64_t x86_pte_rsvd(const struct x86_cpu *cpu)
+{
+    uint64_t r = 0x000fffffffffffffull & ~((1ull << X86_PHYS_BITS) - 1);
+    if (!(cpu->efer & X86_EFER_NXE))
+        r |= PTE_NX;
+    return r;
+}
+
+/* Walks the page tables for lin; returns false with w->err on a fault.
+ * Three formats: 32-bit (two levels, PSE), PAE (PDPTE + two levels) and
+ * IA-32e 4-level (PML4, PDPT, PD with 2 MiB pages, PT). 1 GiB pages are not
+ * advertised, so PS in a PDPTE is a reserved bit. */
 static bool x86_walk(struct x86_cpu *cpu, uint64_t lin, enum x86_access acc, bool user,
                      struct x86_walk *w)
 {
     bool write = acc == X86_ACC_WRITE;
     bool pae = (cpu->cr4 & X86_CR4_PAE) != 0;
     unsigned esz = pae ? 8 : 4;
-    uint64_t entries[3], addrs[3];
+    uint64_t entries[4], addrs[4];
     int levels = 0;
-    uint32_t errbase = (write ? 2u : 0u) | (user ? 4u : 0u);
-    bool nxe = (cpu->efer & 0x800) != 0;
+    uint32_t errbase = (write ? 2u : 0u) | (user ? 4u : 0u) |
+                       (acc == X86_ACC_FETCH && pae && (cpu->efer & X86_EFER_NXE) ? 16u : 0u);
+    bool nxe = (cpu->efer & X86_EFER_NXE) != 0;
 
     cpu->stats.page_walks++;
     w->large = false;
     w->nx = false;
-    if (pae) {
+    if (cpu->lma) {
+        uint64_t rsvd = x86_pte_rsvd(cpu);
+        uint64_t table = cpu->cr3 & 0x000ffffffffff000ull;
+        for (int level = 3; level >= 0; level--) {
+            uint64_t addr = table + ((lin >> (12 + 9 * level)) & 0x1ff) * 8;
+            uint64_t e = x86_walk_read(cpu, addr, 8);
+            addrs[levels] = addr;
+            entries[levels++] = e;
+            if (!(e & PTE_P)) {
+                w->err = errbase;
+                return false;
+            }
+            bool ps = (e & PTE_PS) != 0 && level > 0;
+            uint64_t r = rsvd;
+            if (level == 3 || (level == 2 && ps))
+                r |= PTE_PS; /* no PS in a PML4E; no 1 GiB pages */
+            else if (level == 1 && ps)
+                r |= 0x1fe000ull; /* 2 MiB page: bits 20:13 */
+            if (e & r) {
+                w->err = errbase | 1u | 8u;
+                return false;
+            }
+            if (level == 1 && ps) {
+                w->large = true;
+                w->phys = (e & 0x000fffffffe00000ull) + (lin & 0x1ff000);
+                break;
+            }
+            table = e & 0x000ffffffffff000ull;
+            if (level == 0)
+                w->phys = table;
+        }
+    } else if (pae) {
         uint64_t pdpte_addr = (cpu->cr3 & 0xffffffe0u) + ((lin >> 30) & 3) * 8;
         uint64_t pdpte = x86_walk_read(cpu, pdpte_addr, 8);
         if (!(pdpte & PTE_P)) {
@@ -191,6 +239,10 @@ static bool x86_walk(struct x86_cpu *cpu, uint64_t lin, enum x86_access acc, boo
             w->err = errbase;
             return false;
         }
+        if (pde & x86_pte_rsvd(cpu)) {
+            w->err = errbase | 1u | 8u;
+            return false;
+        }
         if (pde & PTE_PS) {
             w->large = true;
             w->phys = (pde & 0x000fffffffe00000ull) + (lin & 0x1ff000);
@@ -201,6 +253,10 @@ static bool x86_walk(struct x86_cpu *cpu, uint64_t lin, enum x86_access acc, boo
             entries[levels++] = pte;
             if (!(pte & PTE_P)) {
                 w->err = errbase;
+                return false;
+            }
+            if (pte & x86_pte_rsvd(cpu)) {
+                w->err = errbase | 1u | 8u;
                 return false;
             }
             w->phys = pte & 0x000ffffffffff000ull;
@@ -243,7 +299,7 @@ static bool x86_walk(struct x86_cpu *cpu, uint64_t lin, enum x86_access acc, boo
     /* writable at this privilege: user needs R/W; supervisor needs it only with WP */
     w->writable = user ? (rw && us) : (rw || !(cpu->cr0 & X86_CR0_WP));
     if ((user && !us) || (write && !w->writable) || (acc == X86_ACC_FETCH && w->nx)) {
-        w->err = errbase | 1u | (acc == X86_ACC_FETCH && nxe ? 16u : 0u);
+        w->err = errbase | 1u;
         return false;
     }
     /* accessed bits on every level, dirty on the leaf for writes */
@@ -298,6 +354,16 @@ bool x86_translate(struct x86_cpu *cpu, uint64_t lin, enum x86_access acc, bool 
         return true;
     }
     cpu->stats.tlb_misses++;
+    if (X86_UNLIKELY(cpu->lma) && (uint64_t)(((int64_t)lin << 16) >> 16) != lin) {
+        /* non-canonical linear address: #GP (the TLB never holds one) */
+        if (!raise) {
+            cpu->fault_vec = X86_EXC_GP;
+            cpu->fault_err = 0;
+            cpu->fault_has_err = true;
+            return false;
+        }
+        x86_gp(cpu, 0);
+    }
     struct x86_walk w;
     if (!cpu->paging) {
         w.phys = page;

@@ -42,7 +42,7 @@ void x86_seg_derive(struct x86_seg *s, bool prot, bool long64)
     (void)long64;
 }
 
-static void x86_seg_from_desc(struct x86_seg *s, uint16_t sel, uint64_t raw)
+void x86_seg_from_desc(struct x86_seg *s, uint16_t sel, uint64_t raw)
 {
     s->sel = sel;
     s->base = ((raw >> 16) & 0xffffff) | (((raw >> 56) & 0xff) << 24);
@@ -53,7 +53,7 @@ static void x86_seg_from_desc(struct x86_seg *s, uint16_t sel, uint64_t raw)
     s->limit = limit;
 }
 
-static void x86_commit_seg(struct x86_cpu *cpu, int seg, const struct x86_seg *s)
+void x86_commit_seg(struct x86_cpu *cpu, int seg, const struct x86_seg *s)
 {
     cpu->seg[seg] = *s;
     x86_seg_derive(&cpu->seg[seg], cpu->pe && !cpu->vm86, cpu->long64);
@@ -78,7 +78,7 @@ void x86_load_seg_real(struct x86_cpu *cpu, int seg, uint16_t sel)
 }
 
 /* Reads the 8-byte descriptor for sel; false if outside its table. */
-static bool x86_desc_read(struct x86_cpu *cpu, uint16_t sel, uint64_t *raw, uint64_t *addr)
+bool x86_desc_read(struct x86_cpu *cpu, uint16_t sel, uint64_t *raw, uint64_t *addr)
 {
     uint64_t base;
     uint32_t limit;
@@ -100,17 +100,12 @@ static bool x86_desc_read(struct x86_cpu *cpu, uint16_t sel, uint64_t *raw, uint
     return true;
 }
 
-static void x86_desc_set_accessed(struct x86_cpu *cpu, uint64_t addr, uint64_t raw)
+void x86_desc_set_accessed(struct x86_cpu *cpu, uint64_t addr, uint64_t raw)
 {
     if (!(raw & (1ull << 40)))
         x86_write_sys(cpu, addr + 5, 1, ((raw >> 40) & 0xff) | 1);
 }
 
-static unsigned x86_raw_dpl(uint64_t raw) { return (unsigned)(raw >> 45) & 3; }
-static unsigned x86_raw_type(uint64_t raw) { return (unsigned)(raw >> 40) & 0xf; }
-static bool x86_raw_s(uint64_t raw) { return (raw >> 44) & 1; }
-static bool x86_raw_p(uint64_t raw) { return (raw >> 47) & 1; }
-static bool x86_raw_code(uint64_t raw) { return x86_raw_s(raw) && (x86_raw_type(raw) & 8); }
 
 void x86_load_seg(struct x86_cpu *cpu, int seg, uint16_t sel)
 {
@@ -123,10 +118,15 @@ void x86_load_seg(struct x86_cpu *cpu, int seg, uint16_t sel)
     struct x86_seg s;
     uint64_t raw, addr;
     if ((sel & 0xfffc) == 0) {
-        if (seg == X86_SEG_SS)
+        /* 64-bit mode allows a null SS below CPL 3 (RPL = CPL) */
+        if (seg == X86_SEG_SS && !(cpu->long64 && cpu->cpl != 3 && rpl == (unsigned)cpu->cpl))
             x86_gp(cpu, 0);
         memset(&s, 0, sizeof s);
         s.sel = sel;
+        if (seg == X86_SEG_SS) /* keeps a usable 64-bit stack */
+            s.attr = (uint16_t)(X86_ATTR_P | X86_ATTR_S | 0x3 | (rpl << 5));
+        else if (seg >= X86_SEG_FS && cpu->long64)
+            s.base = cpu->seg[seg].base; /* Intel keeps the base of a null FS/GS */
         x86_commit_seg(cpu, seg, &s);
         return;
     }
@@ -154,7 +154,7 @@ void x86_load_seg(struct x86_cpu *cpu, int seg, uint16_t sel)
 }
 
 /* Loads CS from a checked code descriptor with the given CPL. */
-static void x86_load_cs(struct x86_cpu *cpu, uint16_t sel, uint64_t raw, uint64_t addr, int cpl)
+void x86_load_cs(struct x86_cpu *cpu, uint16_t sel, uint64_t raw, uint64_t addr, int cpl)
 {
     struct x86_seg s;
     x86_desc_set_accessed(cpu, addr, raw);
@@ -165,7 +165,7 @@ static void x86_load_cs(struct x86_cpu *cpu, uint16_t sel, uint64_t raw, uint64_
 
 /* After a return to an outer level: data segments the new CPL may not use
  * become null. */
-static void x86_null_inaccessible_segs(struct x86_cpu *cpu)
+void x86_null_inaccessible_segs(struct x86_cpu *cpu)
 {
     static const int segs[] = { X86_SEG_ES, X86_SEG_DS, X86_SEG_FS, X86_SEG_GS };
     for (int i = 0; i < 4; i++) {
@@ -554,7 +554,10 @@ void x86_far_jump(struct x86_cpu *cpu, uint16_t sel, uint64_t off, bool is_call,
             x86_fault(cpu, X86_EXC_NP, err, true);
         struct x86_seg s;
         x86_seg_from_desc(&s, sel, raw);
-        if (off > s.limit)
+        bool to64 = cpu->lma && (s.attr & X86_ATTR_L);
+        if (to64 && (s.attr & X86_ATTR_DB))
+            x86_gp(cpu, err);
+        if (to64 ? !x86_canonical(off) : off > s.limit)
             x86_gp(cpu, 0);
         if (is_call) {
             struct x86_stack st;
@@ -569,6 +572,8 @@ void x86_far_jump(struct x86_cpu *cpu, uint16_t sel, uint64_t off, bool is_call,
     }
     if (x86_raw_s(raw))
         x86_gp(cpu, err);
+    if (cpu->lma)
+        x86_gp(cpu, err); /* IA-32e mode has no task switches; 64-bit call gates: not implemented */
     switch (type) {
     case 4: case 0xc: /* call gate */
         if (dpl < (unsigned)cpu->cpl || dpl < rpl)
@@ -633,7 +638,8 @@ void x86_far_return(struct x86_cpu *cpu, unsigned opsize, uint16_t pop_bytes)
         x86_fault(cpu, X86_EXC_NP, err, true);
     struct x86_seg s;
     x86_seg_from_desc(&s, sel, raw);
-    if (ip > s.limit)
+    bool to64 = cpu->lma && (s.attr & X86_ATTR_L);
+    if (to64 ? !x86_canonical(ip) : ip > s.limit)
         x86_gp(cpu, 0);
     if (rpl == (unsigned)cpu->cpl) {
         x86_load_cs(cpu, sel, raw, addr, cpu->cpl);
@@ -701,6 +707,10 @@ void x86_iret(struct x86_cpu *cpu, unsigned opsize)
         if (((x86_get_flags(cpu) & X86_IOPL) >> 12) < 3)
             x86_gp(cpu, 0);
         x86_iret_real(cpu, opsize);
+        return;
+    }
+    if (cpu->lma) {
+        x86_iret_long(cpu, opsize);
         return;
     }
     cpu->nmi_blocked = false;
@@ -835,6 +845,10 @@ void x86_deliver(struct x86_cpu *cpu, int vec, bool soft, bool has_err, uint32_t
         x86_deliver_real(cpu, vec, ret_rip);
         return;
     }
+    if (cpu->lma) {
+        x86_deliver_long(cpu, vec, soft, has_err, err, ret_rip);
+        return;
+    }
     bool ext = !soft;
     uint16_t ierr = (uint16_t)(vec * 8 + 2 + (ext ? 1 : 0));
     if ((uint32_t)vec * 8 + 7 > cpu->idt_limit)
@@ -953,7 +967,16 @@ void x86_lldt(struct x86_cpu *cpu, uint16_t sel)
         x86_gp(cpu, sel & 0xfffc);
     if (!x86_raw_p(raw))
         x86_fault(cpu, X86_EXC_NP, sel & 0xfffc, true);
+    uint64_t hi = 0;
+    if (cpu->lma) {
+        if ((sel & ~7u) + 15 > cpu->gdt_limit)
+            x86_gp(cpu, sel & 0xfffc);
+        hi = x86_read_sys(cpu, addr + 8, 8);
+        if (!x86_canonical((hi << 32) | ((raw >> 16) & 0xffffff) | (((raw >> 56) & 0xff) << 24)))
+            x86_gp(cpu, sel & 0xfffc);
+    }
     x86_seg_from_desc(l, sel, raw);
+    l->base |= (hi & 0xffffffffu) << 32;
     x86_seg_derive(l, true, false);
 }
 
@@ -969,9 +992,17 @@ void x86_ltr(struct x86_cpu *cpu, uint16_t sel)
         x86_gp(cpu, sel & 0xfffc);
     if (!x86_raw_p(raw))
         x86_fault(cpu, X86_EXC_NP, sel & 0xfffc, true);
+    uint64_t hi = 0;
+    if (cpu->lma) {
+        /* IA-32e mode: a 16-byte 64-bit TSS descriptor (type 9 only) */
+        if (x86_raw_type(raw) != 9 || (sel & ~7u) + 15 > cpu->gdt_limit)
+            x86_gp(cpu, sel & 0xfffc);
+        hi = x86_read_sys(cpu, addr + 8, 8);
+    }
     x86_write_sys(cpu, addr + 5, 1, ((raw >> 40) & 0xff) | 2);
     struct x86_seg *t = &cpu->seg[X86_SEG_TR];
     x86_seg_from_desc(t, sel, raw | (2ull << 40));
+    t->base |= (hi & 0xffffffffu) << 32;
     x86_seg_derive(t, true, false);
 }
 
@@ -1058,6 +1089,18 @@ void x86_set_cr0(struct x86_cpu *cpu, uint64_t v)
     if (cpu->profile != X86_PROFILE_286)
         v |= X86_CR0_ET;
     uint64_t old = cpu->cr0;
+    if ((v & X86_CR0_PG) && !(old & X86_CR0_PG) && (cpu->efer & X86_EFER_LME)) {
+        /* activating IA-32e mode: needs PAE and a non-64-bit CS */
+        if (!(cpu->cr4 & X86_CR4_PAE) || (cpu->seg[X86_SEG_CS].attr & X86_ATTR_L))
+            x86_gp(cpu, 0);
+        cpu->efer |= X86_EFER_LMA;
+    } else if (!(v & X86_CR0_PG) && (old & X86_CR0_PG) && cpu->lma) {
+        if (cpu->long64)
+            x86_gp(cpu, 0);
+        cpu->efer &= ~X86_EFER_LMA;
+    }
+    if (cpu->lma && !(v & X86_CR0_PE))
+        x86_gp(cpu, 0);
     cpu->cr0 = v;
     if ((old ^ v) & (X86_CR0_PE | X86_CR0_PG | X86_CR0_WP)) {
         x86_tlb_flush(cpu, true);
@@ -1067,7 +1110,13 @@ void x86_set_cr0(struct x86_cpu *cpu, uint64_t v)
 
 void x86_set_cr3(struct x86_cpu *cpu, uint64_t v)
 {
-    cpu->cr3 = v & 0xffffffffu;
+    if (cpu->lma) {
+        if (v & ~((1ull << X86_PHYS_BITS) - 1))
+            x86_gp(cpu, 0); /* reserved bits above MAXPHYADDR */
+        cpu->cr3 = v;
+    } else {
+        cpu->cr3 = v & 0xffffffffu;
+    }
     x86_tlb_flush(cpu, false);
 }
 
@@ -1076,6 +1125,8 @@ void x86_set_cr4(struct x86_cpu *cpu, uint64_t v)
     uint64_t allowed = X86_CR4_TSD | X86_CR4_DE | X86_CR4_PSE | X86_CR4_PAE | X86_CR4_MCE |
                        X86_CR4_PGE | X86_CR4_PCE | X86_CR4_OSFXSR | X86_CR4_OSXMMEXCPT;
     if (v & ~allowed)
+        x86_gp(cpu, 0);
+    if (cpu->lma && !(v & X86_CR4_PAE))
         x86_gp(cpu, 0);
     uint64_t old = cpu->cr4;
     cpu->cr4 = v;
