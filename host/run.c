@@ -12,7 +12,9 @@
 
 #include "host/png.h"
 #include "host/screen_text.h"
+#include "host/script.h"
 #include "host/trace_db.h"
+#include "host/window_sdl.h"
 #include "kernel/component.h"
 #include "kernel/iface.h"
 #include "kernel/machine.h"
@@ -46,6 +48,8 @@ struct run_state {
     const char *phase;
     uint64_t screen_frame, screen_check_ns;
     bool screen_checked;
+    struct script *script;  /* scripted input (host/script.h), or NULL */
+    struct window *window;  /* SDL window (host/window_sdl.h), or NULL */
 };
 
 static uint64_t host_ns(void)
@@ -99,6 +103,7 @@ static void on_marker(struct sim *sim, const char *name, void *opaque)
 {
     struct run_state *rs = opaque;
     rs->phase = sim_marker_get(sim, sim_marker_count(sim) - 1)->name;
+    script_marker(rs->script, name);
     for (size_t i = 0; i < rs->rc->nuntil; i++) {
         const struct until_cond *u = &rs->rc->until[i];
         if (u->kind == UNTIL_MARKER && strcmp(u->text, name) == 0)
@@ -212,6 +217,7 @@ static void check_screen(struct run_state *rs)
 static void on_poll(struct sim *sim, void *opaque)
 {
     struct run_state *rs = opaque;
+    window_poll(rs->window, sim);
     uint64_t now = host_ns();
     if (rs->rc->timeout_wall_ms && now - rs->start_ns >= rs->rc->timeout_wall_ms * 1000000ull)
         sim_request_stop(sim, SIM_STOP_WALLCLOCK);
@@ -262,9 +268,15 @@ static void print_summary(struct run_state *rs, enum sim_stop_reason why, double
     if (why == SIM_STOP_REQUEST && rs->met >= 0) {
         const struct until_cond *u = &rs->rc->until[rs->met];
         fprintf(stderr, "stopped:       condition met (%s)\n", u->origin ? u->origin : "until");
+    } else if (why == SIM_STOP_REQUEST && window_closed(rs->window)) {
+        fprintf(stderr, "stopped:       window closed\n");
+    } else if (why == SIM_STOP_REQUEST && script_status(rs->script) >= SCRIPT_STOPPED) {
+        fprintf(stderr, "stopped:       %s\n", script_describe(rs->script));
     } else {
         fprintf(stderr, "stopped:       %s\n", sim_stop_reason_name(why));
     }
+    if (script_status(rs->script) == SCRIPT_RUNNING || script_status(rs->script) == SCRIPT_DONE)
+        fprintf(stderr, "script:        %s\n", script_describe(rs->script));
     fprintf(stderr, "guest time:    %s\n", gt);
     fprintf(stderr, "wall time:     %.3fs\n", wall_s);
     fprintf(stderr, "instructions:  %llu (%.1f MIPS)\n", (unsigned long long)insns,
@@ -322,6 +334,78 @@ static int run_screenshot(struct run_state *rs, const char *path)
     return 0;
 }
 
+/* The script: --script/--do replace the config's script: section. */
+static struct script *run_script_load(const struct run_config *rc, const struct run_options *ro,
+                                      struct cw_error *err)
+{
+    struct script *s = script_new();
+    if (!s) {
+        cw_errorf(err, "out of memory");
+        return NULL;
+    }
+    int rcode = 0;
+    if (ro->script_file)
+        rcode = script_add_file(s, ro->script_file, err);
+    for (size_t i = 0; !rcode && i < ro->nscript_lines; i++)
+        rcode = script_add_line(s, ro->script_lines[i], "--do", err);
+    if (!rcode && !ro->script_file && !ro->nscript_lines)
+        rcode = script_add_yaml(s, rc->script, err);
+    if (ro->screenshot_every)
+        script_screenshot_every(s, ro->screenshot_every, "shot-");
+    if (rcode) {
+        script_free(s);
+        return NULL;
+    }
+    return s;
+}
+
+/* Starts the script and, unless headless, the window (docs/ui.md). */
+static int run_ui_start(struct run_state *rs, const struct run_options *ro, struct cw_error *err)
+{
+    static const char *const serial_types[] = { "ns16550a", NULL };
+    static const char *const debugcon_types[] = { "debugcon", NULL };
+    struct script_io io = {
+        .display = rs->display,
+        .font = find_any_iface(rs->sim, VGA_FONT_IFACE),
+        .keyboard = find_any_iface(rs->sim, "keyboard"),
+        .mouse = find_any_iface(rs->sim, "mouse"),
+        .serial = find_iface(rs->sim, serial_types, "chardev"),
+        .debugcon = find_iface(rs->sim, debugcon_types, "chardev"),
+    };
+    if (script_start(rs->script, rs->sim, &io, err))
+        return -1;
+    if (!ro->window && (rs->rc->headless || !window_display_available()))
+        return 0;
+    if (!rs->display)
+        return ro->window ? cw_errorf(err, "--window: the machine has no display") : 0;
+    const struct ynode *m = ymap_get(rs->rc->machine, "machine");
+    const struct ynode *name = ymap_get(m, "name");
+    struct window_io wio = { rs->display, io.keyboard, io.mouse };
+    rs->window = window_open(&wio, name && name->kind == YNODE_SCALAR ? name->scalar : NULL,
+                             rs->rc->trace.file, err);
+    if (!rs->window && ro->window)
+        return -1;
+    if (!rs->window)
+        fprintf(stderr, "clockwork: %s; running headless\n", err->msg);
+    return 0;
+}
+
+/* A window closed by the user or a script's stop ends a run well; a
+ * failed or unfinished script does not. */
+static int run_ui_status(const struct run_state *rs, enum sim_stop_reason why, int status)
+{
+    if (rs->met >= 0 || why == SIM_STOP_POWEROFF || why == SIM_STOP_INTERRUPT)
+        return status;
+    if (window_closed(rs->window))
+        return 0;
+    switch (script_status(rs->script)) {
+    case SCRIPT_STOPPED: return 0;
+    case SCRIPT_FAILED:
+    case SCRIPT_RUNNING: return 1;
+    default: return status;
+    }
+}
+
 int run_machine(struct run_config *rc, const struct run_options *ro)
 {
     struct cw_error err = { { 0 } };
@@ -334,10 +418,16 @@ int run_machine(struct run_config *rc, const struct run_options *ro)
     rs.quiet = ro->quiet;
     rs.tty = isatty(2);
     screen_text_init(&rs.screen);
+    rs.script = run_script_load(rc, ro, &err);
+    if (!rs.script) {
+        fprintf(stderr, "clockwork: %s\n", err.msg);
+        return 2;
+    }
 
     struct sim *sim = machine_build(rc->machine, &err);
     if (!sim) {
         fprintf(stderr, "clockwork: %s\n", err.msg);
+        script_free(rs.script);
         return 2;
     }
     rs.sim = sim;
@@ -399,7 +489,11 @@ int run_machine(struct run_config *rc, const struct run_options *ro)
     sim_add_marker_hook(sim, on_marker, &rs);
     if (rc->quantum)
         sim_set_quantum(sim, rc->quantum);
-    sim_set_poll(sim, on_poll, &rs, 100);
+    if (run_ui_start(&rs, ro, &err)) {
+        fprintf(stderr, "clockwork: %s\n", err.msg);
+        goto out;
+    }
+    sim_set_poll(sim, on_poll, &rs, rs.window ? 10 : 100);
     sim_install_signal_handlers();
 
     struct sim_limits lim = { .until_time = SIM_TIME_MAX };
@@ -438,6 +532,7 @@ int run_machine(struct run_config *rc, const struct run_options *ro)
         status = rc->nuntil ? 1 : 0;
     if (why == SIM_STOP_IDLE && rc->nuntil)
         status = 1;
+    status = run_ui_status(&rs, why, status);
     if (rc->screenshot && run_screenshot(&rs, rc->screenshot) && status == 0)
         status = 1;
     if (db) {
@@ -462,6 +557,8 @@ out:
             it->set_output(it->opaque, NULL);
         fclose(insn_out);
     }
+    script_free(rs.script);
+    window_close(rs.window);
     sim_destroy(sim);
     return status;
 }
