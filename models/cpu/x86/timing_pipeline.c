@@ -33,6 +33,10 @@ struct x86_timing {
     enum x86_timing_kind kind;
     struct x86_timing_table tab;
     struct x86_timing_hooks hooks;
+    unsigned width_shift;    /* log2(fetch_width) */
+    uint64_t align_mask;     /* ~(fetch_align - 1) */
+    uint64_t time_cycles;    /* cache of x86_timing_time_of */
+    sim_time_t time_value;
 
     /* bus interface unit: all times in core clock cycles (cpu->cycles) */
     uint64_t bus_free;       /* the bus is idle from this cycle */
@@ -42,6 +46,7 @@ struct x86_timing {
     uint64_t room_time;      /* the last time the EU took bytes out of the queue */
     uint64_t ready[X86_TIMING_RING]; /* arrival cycle of each fetch chunk */
     bool queue_valid;
+    bool catch_up;           /* count the clocks since the switch as functional */
 
     /* the instruction being timed */
     bool open;
@@ -113,10 +118,17 @@ static uint64_t x86_timing_ps_to_cycles(const struct x86_timing *t, sim_time_t p
     return (ps + t->period_ps - 1) / t->period_ps;
 }
 
-static sim_time_t x86_timing_time_of(const struct x86_timing *t, uint64_t cycles)
+/* Guest time of a core cycle, for transaction time stamps. Exact at a
+ * recomputation; a few cycles later the period is added (sub-picosecond
+ * error for those) to keep the 128-bit division off the per-fetch path. */
+static sim_time_t x86_timing_time_of(struct x86_timing *t, uint64_t cycles)
 {
     const struct x86_cpu *cpu = t->cpu;
-    return cpu->time_origin + clock_cycles_to_time(cpu->clock, cycles);
+    if (cycles >= t->time_cycles && cycles - t->time_cycles < 64 && t->time_cycles)
+        return t->time_value + (sim_time_t)(cycles - t->time_cycles) * t->period_ps;
+    t->time_cycles = cycles;
+    t->time_value = cpu->time_origin + clock_cycles_to_time(cpu->clock, cycles);
+    return t->time_value;
 }
 
 /* Physical address of a linear one, from the core's TLB only (a timing
@@ -154,8 +166,7 @@ static uint64_t x86_timing_mem_cycles(struct x86_timing *t, uint64_t phys, unsig
 
 static void x86_timing_flush(struct x86_timing *t, uint64_t lin, uint64_t now)
 {
-    uint64_t a = t->tab.fetch_align;
-    t->fetch_next = lin - lin % a;
+    t->fetch_next = lin & t->align_mask;
     t->fetch_start = t->fetch_next;
     t->consume = lin;
     t->room_time = now;
@@ -164,7 +175,7 @@ static void x86_timing_flush(struct x86_timing *t, uint64_t lin, uint64_t now)
 
 static uint64_t *x86_timing_ready_slot(struct x86_timing *t, uint64_t chunk_addr)
 {
-    return &t->ready[(chunk_addr / t->tab.fetch_width) % X86_TIMING_RING];
+    return &t->ready[(chunk_addr >> t->width_shift) & (X86_TIMING_RING - 1)];
 }
 
 /* One code fetch of the chunk at fetch_next, starting at `start`: a real
@@ -177,7 +188,14 @@ static void x86_timing_fetch_one(struct x86_timing *t, uint64_t start)
     uint64_t lin = t->fetch_next;
     uint64_t cycles = t->tab.bus_cycles;
     uint64_t phys;
-    if (x86_timing_phys(t, lin, &phys)) {
+    const struct x86_tlb_entry *e = &cpu->tlb_cur[(lin >> 12) & (X86_TLB_SIZE - 1)];
+    if (e->tag_r == (lin & ~0xfffull)) {
+        /* The core holds a direct pointer: plain RAM or ROM that nobody
+         * observes (observed memory never gets one), so the transaction
+         * would be seen by no one and cost only the memory's time. */
+        phys = (e->phys | (lin & 0xfff)) & cpu->a20_mask;
+        cycles += x86_timing_mem_cycles(t, phys, w, BUS_FETCH, start);
+    } else if (x86_timing_phys(t, lin, &phys)) {
         sim_time_t lat = 0;
         for (unsigned off = 0; off < w; off += 8) {
             struct bus_tx tx = { 0 };
@@ -274,6 +292,12 @@ static void x86_timing_decode(void *ctx, const struct x86_insn *in)
         biu8086_decode(t->b86, in);
         return;
     }
+    if (t->catch_up) {
+        /* switched to this model inside an instruction: the core's table
+         * timed the rest of it, so those clocks belong to the functional model */
+        t->catch_up = false;
+        t->st.functional += cpu->cycles - t->kind_since;
+    }
     x86_timing_close(t); /* a faulted instruction or an exception entry */
     x86_timing_open(t);
     uint64_t lin = x86_timing_insn_lin(cpu);
@@ -288,7 +312,7 @@ static void x86_timing_decode(void *ctx, const struct x86_insn *in)
     /* background prefetch up to now, then whatever this instruction needs */
     x86_timing_prefetch(t, now, lin + in->len);
     uint64_t last = lin + in->len - 1;
-    uint64_t ready = *x86_timing_ready_slot(t, last - last % t->tab.fetch_width);
+    uint64_t ready = *x86_timing_ready_slot(t, last);
     if (ready > now) {
         if (flush)
             t->st.flush_stall += ready - now;
@@ -318,8 +342,9 @@ static void x86_timing_mem(void *ctx, uint64_t lin, unsigned size, bool write)
     uint64_t phys;
     if (!x86_timing_phys(t, lin, &phys))
         phys = lin;
-    unsigned bw = t->tab.bus_width;
-    unsigned cycles_n = (unsigned)(((lin + size - 1) / bw) - (lin / bw) + 1);
+    uint64_t bw = t->tab.bus_width;
+    unsigned cycles_n = (unsigned)((((lin + size - 1) & ~(bw - 1)) - (lin & ~(bw - 1))) /
+                                   bw + 1);
     uint64_t start = t->bus_free > t->eu ? t->bus_free : t->eu;
     uint64_t lat = (uint64_t)cycles_n * t->tab.bus_cycles +
                    x86_timing_mem_cycles(t, phys, size, write ? BUS_WRITE : BUS_READ, start);
@@ -368,6 +393,7 @@ void x86_timing_switch(struct x86_timing *t, enum x86_timing_kind kind)
     t->open = false;
     t->queue_valid = false;
     t->bus_free = cpu->cycles;
+    t->catch_up = kind == X86_TIMING_PIPELINE;
     if (t->b86)
         biu8086_reset(t->b86, cpu->cycles);
     x86_cpu_set_timing_hooks(cpu, kind == X86_TIMING_PIPELINE ? &t->hooks : NULL);
@@ -530,6 +556,8 @@ int x86_timing_create(struct x86_cpu *cpu, struct component *c, const struct par
     const struct ynode *n = params_node(p, "pipeline");
     if (n && x86_timing_parse_pipeline(t, n, err))
         return -1;
+    t->width_shift = (unsigned)__builtin_ctz(t->tab.fetch_width);
+    t->align_mask = ~(uint64_t)(t->tab.fetch_align - 1);
     const char *kind_s = params_string(p, "timing");
     enum x86_timing_kind kind;
     if (x86_timing_parse_kind(kind_s, &kind))
