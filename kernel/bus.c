@@ -439,6 +439,14 @@ void region_set_latency(struct region *r, sim_time_t latency)
     r->latency = latency;
 }
 
+void region_set_timing(struct region *r,
+                       sim_time_t (*fn)(void *opaque, const struct bus_tx *tx, uint64_t offset),
+                       void *opaque)
+{
+    r->timing = fn;
+    r->timing_opaque = opaque;
+}
+
 void as_remove_region(struct region *r)
 {
     struct addr_space *as = r->space;
@@ -534,6 +542,8 @@ static void region_access(struct addr_space *as, struct region *vis, uint64_t ad
         return;
     }
     tx->latency = vis->latency ? vis->latency : r->latency;
+    if (r->timing)
+        tx->latency = r->timing(r->timing_opaque, tx, offset);
     switch (r->type) {
     case REGION_RAM:
         if (write) {

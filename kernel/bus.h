@@ -88,6 +88,11 @@ struct region {
     struct region *alias_of; /* alias target region */
     uint64_t alias_offset;   /* offset into alias_of */
     sim_time_t latency;      /* fixed latency per access (ps) */
+    /* RAM/ROM: optional latency per access (a DRAM model), replacing
+     * `latency`. Offset is relative to this region. DMI accesses are not
+     * timed: timing models that use DMI ask the DRAM themselves. */
+    sim_time_t (*timing)(void *opaque, const struct bus_tx *tx, uint64_t offset);
+    void *timing_opaque;
     uint16_t owner_id;       /* component id (trace "target") */
     struct addr_space *space;
 };
@@ -139,6 +144,12 @@ void region_move(struct region *r, uint64_t new_base);
 /* Makes writes through an alias region go nowhere (PAM "read from ROM"). */
 void region_set_alias_readonly(struct region *r, bool readonly);
 void region_set_latency(struct region *r, sim_time_t latency);
+/* Gives a RAM or ROM region a latency per access, computed by `fn` from the
+ * transaction (its time, kind, size) and the offset in the region; NULL
+ * returns to the fixed latency. (MMIO regions use mmio_ops.timing.) */
+void region_set_timing(struct region *r,
+                       sim_time_t (*fn)(void *opaque, const struct bus_tx *tx, uint64_t offset),
+                       void *opaque);
 /* Removes and frees a region. */
 void as_remove_region(struct region *r);
 

@@ -369,7 +369,7 @@ static sim_time_t dram_iface_access(void *opaque, const struct bus_tx *tx)
     return dram_access(opaque, tx);
 }
 
-/* --- bus side (mmio mode) ------------------------------------------------------------- */
+/* --- bus side -------------------------------------------------------------------------- */
 
 /* Region offsets: the region may be seen through an alias, so the address
  * the DRAM decodes is its own base plus the offset, not tx->addr. */
@@ -413,7 +413,7 @@ static const struct param_desc dram_params[] = {
     { "preset", PARAM_STRING, "ddr3-1600",
       "timing and geometry: sdram-pc100, ddr2-800, ddr3-1333, ddr3-1600, ddr4-2400, ddr4-3200" },
     { "region", PARAM_STRING, "ram",
-      "'ram' (DMI for the CPU) or 'mmio' (every bus access timed, no DMI)" },
+      "'ram' (bus accesses timed, DMI untimed) or 'mmio' (every access timed, no DMI)" },
     { "clock", PARAM_CLOCK, NULL, "command clock domain (overrides frequency and the preset)", true },
     { "frequency", PARAM_FREQ, NULL, "command clock, e.g. 800MHz for DDR3-1600 (default: preset)", true },
     { "channels", PARAM_U64, "1", "channels (power of two)" },
@@ -659,6 +659,8 @@ static int dram_map(struct dram *d, const struct params *p, struct cw_error *err
     struct region *r;
     if (strcmp(mode, "ram") == 0) {
         r = as_add_ram(as, d->c, d->c->name, d->base, d->size, &e2);
+        if (r)
+            region_set_timing(r, dram_region_timing, d);
     } else if (strcmp(mode, "mmio") == 0) {
         if (d->size > (uint64_t)SIZE_MAX / 2 || !(d->store = calloc(1, (size_t)d->size)))
             return params_error(p, "size", err, "cannot allocate %llu bytes",
