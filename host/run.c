@@ -169,8 +169,8 @@ static int attach_watch(struct run_state *rs, struct watch *w, const char *label
 
 static void fmt_time(char *buf, size_t len, sim_time_t t)
 {
-    snprintf(buf, len, "%llu.%06llus", (unsigned long long)(t / SIM_S(1)),
-             (unsigned long long)(t % SIM_S(1) / SIM_US(1)));
+    snprintf(buf, len, "%llu.%09llus", (unsigned long long)(t / SIM_S(1)),
+             (unsigned long long)(t % SIM_S(1) / SIM_NS(1)));
 }
 
 static char screen_buf[256 * 1024];
@@ -287,7 +287,7 @@ static void print_summary(struct run_state *rs, enum sim_stop_reason why, double
     size_t nm = sim_marker_count(sim);
     if (nm) {
         fprintf(stderr, "phases (from marker to the next):\n");
-        fprintf(stderr, "  %-28s %14s %14s %16s %10s\n", "phase", "starts at", "guest time",
+        fprintf(stderr, "  %-24s %16s %16s %16s %10s\n", "phase", "starts at", "guest time",
                 "instructions", "wall");
         for (size_t i = 0; i < nm; i++) {
             const struct sim_marker_info *m = sim_marker_get(sim, i);
@@ -298,7 +298,7 @@ static void print_summary(struct run_state *rs, enum sim_stop_reason why, double
             char st[32], dur[32];
             fmt_time(st, sizeof st, m->time);
             fmt_time(dur, sizeof dur, end - m->time);
-            fprintf(stderr, "  %-28s %14s %14s %16llu %9.2fs\n", m->name, st, dur,
+            fprintf(stderr, "  %-24s %16s %16s %16llu %9.2fs\n", m->name, st, dur,
                     (unsigned long long)(end_insns - m->insns),
                     (double)(end_host - m->host_ns) / 1e9);
         }

@@ -12,7 +12,7 @@
 #include "kernel/sim.h"
 #include "kernel/ytree.h"
 
-enum tg_op_kind { TG_READ, TG_WRITE, TG_COPY, TG_WAIT_IRQ, TG_DELAY, TG_MARKER, TG_POWEROFF };
+enum tg_op_kind { TG_READ, TG_WRITE, TG_COPY, TG_WAIT_IRQ, TG_DELAY, TG_MARKER, TG_POWEROFF, TG_STREAM };
 
 struct tg_op {
     enum tg_op_kind kind;
@@ -20,6 +20,8 @@ struct tg_op {
     uint64_t addr, to_addr, value, count;
     uint64_t wait_addr, wait_mask, wait_value; /* copy: poll before each byte */
     bool wait;
+    uint64_t stride;                           /* stream: address step */
+    bool write;                                /* stream: writes instead of reads */
     unsigned size;
     sim_time_t delay;
     char *name;
@@ -41,11 +43,11 @@ struct traffic_gen {
     uint64_t stat_reads, stat_writes, stat_irqs, stat_ops;
 };
 
-static const char *const tg_op_names[] = { "read", "write", "copy", "wait-irq", "delay", "marker", "poweroff" };
+static const char *const tg_op_names[] = { "read", "write", "copy", "wait-irq", "delay", "marker", "poweroff", "stream" };
 
 static const struct param_desc tg_params[] = {
     { "clock", PARAM_CLOCK, NULL, "clock domain: one operation per cycle plus bus latency" },
-    { "program", PARAM_NODE, NULL, "list of operations: read, write, copy, wait-irq, delay, marker, poweroff" },
+    { "program", PARAM_NODE, NULL, "list of operations: read, write, copy, stream, wait-irq, delay, marker, poweroff" },
     { "repeat", PARAM_U64, "1", "times to run the program (0 = forever)" },
     PARAM_END,
 };
@@ -88,7 +90,7 @@ static int tg_parse_op(struct traffic_gen *tg, const struct ynode *n, struct tg_
     }
     if (n->kind != YNODE_MAP || n->count != 1)
         return ynode_error(err, n, "an operation is a map with one key: one of read, write, copy, "
-                                   "wait-irq, delay, marker, poweroff");
+                                   "stream, wait-irq, delay, marker, poweroff");
     const char *kind = n->keys[0];
     const struct ynode *arg = n->items[0];
     size_t k;
@@ -97,7 +99,8 @@ static int tg_parse_op(struct traffic_gen *tg, const struct ynode *n, struct tg_
             break;
     if (k == sizeof tg_op_names / sizeof *tg_op_names)
         return ynode_error(err, n->key_nodes[0], "unknown operation '%s'; expected one of read, "
-                                                 "write, copy, wait-irq, delay, marker, poweroff", kind);
+                                                 "write, copy, stream, wait-irq, delay, marker, "
+                                                 "poweroff", kind);
     op->kind = (enum tg_op_kind)k;
     uint64_t size = 1;
     switch (op->kind) {
@@ -152,6 +155,24 @@ static int tg_parse_op(struct traffic_gen *tg, const struct ynode *n, struct tg_
     }
     case TG_POWEROFF:
         break;
+    case TG_STREAM: {
+        /* count accesses of `size` bytes from `from`, `stride` apart:
+         * memory-system studies (sequential, strided, row thrashing). */
+        if (arg->kind != YNODE_MAP)
+            return ynode_error(err, arg, "stream takes {space, from, count, stride, size, write}");
+        op->stride = 0;
+        const struct ynode *wr = ymap_get(arg, "write");
+        if (tg_field_space(sim, arg, "space", &op->space, err) ||
+            tg_field_u64(arg, "from", &op->addr, true, err) ||
+            tg_field_u64(arg, "count", &op->count, true, err) ||
+            tg_field_u64(arg, "size", &size, false, err) ||
+            tg_field_u64(arg, "stride", &op->stride, false, err) ||
+            (wr && ynode_bool(wr, &op->write, err)))
+            return -1;
+        if (!ymap_get(arg, "stride"))
+            op->stride = size;
+        break;
+    }
     }
     if (size != 1 && size != 2 && size != 4 && size != 8)
         return ynode_error(err, ymap_get(arg, "size"), "size must be 1, 2, 4 or 8");
@@ -211,6 +232,15 @@ static bool tg_step(struct traffic_gen *tg)
         tg->step = 0;
         break;
     }
+    case TG_STREAM:
+        if (op->count == 0)
+            break;
+        tg_access(tg, op->space, op->addr + tg->step * op->stride, op->size, op->write,
+                  tg->step);
+        if (++tg->step < op->count)
+            return true;
+        tg->step = 0;
+        break;
     case TG_WAIT_IRQ:
         if (tg->irqs_seen < op->count) {
             sim_initiator_sleep(&tg->ini); /* woken by the irq input */
