@@ -17,7 +17,8 @@
 # port on the serial ISO), and the phase table of the run summary gives each
 # marker's guest time and host time. Without scripted input, one run per
 # firmware milestone stops there (--until), and the Linux milestones are
-# not reached. Every run is bounded by --timeout wall:5m.
+# not reached. Every run is bounded by --timeout wall:5m, and a guest
+# kernel panic on the serial port ends it.
 #
 # Prints "NAME<TAB>WALL<TAB>GUEST" per milestone: wall seconds since the
 # process started, guest seconds since reset, or "not reached" and a reason.
@@ -31,6 +32,7 @@ ISO=${2:?usage: boot_clockwork.sh CLOCKWORK ISO WORKDIR [MEMORY]}
 WORK=${3:?usage: boot_clockwork.sh CLOCKWORK ISO WORKDIR [MEMORY]}
 MEMORY=${4:-1GiB}
 MACHINE=${BENCH_MACHINE:-machines/pc-i440fx.yaml}
+CONFIG=tests/bench/pc-boot.yaml   # the machine plus the CPU's boot-phase markers
 WALL_LIMIT=${BENCH_WALL_LIMIT:-wall:5m}
 
 MENU_TEXT="installer menu"
@@ -50,6 +52,14 @@ fi
 [ -r "$ISO" ] || { say "no ISO at $ISO"; exit 1; }
 mkdir -p "$WORK" || exit 1
 
+# The bench config when this clockwork accepts it (and no other machine was
+# asked for); else the bare machine, without the CPU's markers.
+if [ -z "${BENCH_MACHINE:-}" ] && "$CLOCKWORK" check "$CONFIG" >"$WORK/check.txt" 2>&1; then
+    SOURCE=$CONFIG
+else
+    SOURCE="--machine $MACHINE"
+fi
+
 # Runs clockwork with the common options plus "$@"; the summary (stderr)
 # goes to $WORK/cw-NAME.summary, output to $WORK/cw-NAME.out, and
 # cw_total holds the wall seconds from process start to exit.
@@ -57,7 +67,9 @@ cw_run() { # NAME ARGS...
     name=$1
     shift
     t_start=$(now_ms)
-    "$CLOCKWORK" run --machine "$MACHINE" --cdrom "$ISO" --memory "$MEMORY" --headless --quiet \
+    # $SOURCE is one word or "--machine FILE": split on purpose.
+    # shellcheck disable=SC2086
+    "$CLOCKWORK" run $SOURCE --cdrom "$ISO" --memory "$MEMORY" --headless --quiet \
         --timeout "$WALL_LIMIT" "$@" >"$WORK/cw-$name.out" 2>"$WORK/cw-$name.summary"
     cw_status=$?
     t_end=$(now_ms)
@@ -99,7 +111,7 @@ if "$CLOCKWORK" run --help 2>&1 | grep -q -- '--do'; then
         --do "keys Down Enter" \
         --do "wait serial:Starting system log daemon" --do "marker bench-init" \
         --do "wait serial:Choose the language" --do "marker bench-language" \
-        --do "stop" \
+        --do "stop" --until "serial:Kernel panic - not syncing" \
         --serial "$WORK/cw-serial.txt" --debugcon "$WORK/cw-debugcon.txt"
     summary=$WORK/cw-boot.summary
     if ! grep -q '^--- run summary' "$summary"; then
@@ -108,6 +120,10 @@ if "$CLOCKWORK" run --help 2>&1 | grep -q -- '--do'; then
     fi
     phases=$(phase_starts "$summary" "$(startup_seconds "$summary")")
     why=$(sed -n 's/^stopped:[[:space:]]*//p' "$summary")
+    # A guest kernel panic ends the run at once (--until): say so.
+    panic=$(grep -a -o 'Kernel panic - not syncing: [^]]*' "$WORK/cw-serial.txt" 2>/dev/null |
+        head -n 1 | tr -d '\r')
+    [ -n "$panic" ] && why="guest $panic"
     for m in banner booting menu init language; do
         line=$(printf '%s\n' "$phases" | awk -F '\t' -v n="bench-$m" '$1 == n { print; exit }')
         if [ -n "$line" ]; then
