@@ -1,29 +1,556 @@
-/* biu_8086.c: the Intel 8086 bus interface unit and execution-unit timing
- * (placeholder while the cycle model is written). */
+/* biu_8086.c: the Intel 8086 bus interface unit (BIU) and execution unit
+ * (EU) timing, clock by clock: a 6-byte prefetch queue filled by word
+ * fetches from even addresses while two or more bytes are free, T1-T4 bus
+ * cycles (Tw while READY is low), EU bus requests taking precedence over
+ * prefetch, the queue status pins QS0/QS1 (first byte, subsequent byte,
+ * flush), fed by the functional core's events: the decoded instruction and
+ * the data accesses it made, in order, with their values.
+ * Intel iAPX 86/88 User's Manual (1981) ch. 2 (BIU/EU, queue, T-states) and
+ * ch. 4 (8086 datasheet: bus timing, QS0/QS1, S0-S2), instruction timings
+ * table 2-21; the clock positions inside instructions are calibrated
+ * against the hardware captures of SingleStepTests 8086 (docs/timing.md).
+ *
+ * The core runs an instruction to completion first; at retire this file
+ * replays it on the pins: the EU program of the instruction (queue reads,
+ * internal clocks, bus requests carrying the core's addresses and data)
+ * runs against the BIU until the EU is ready for the next opcode byte. */
 #include "models/cpu/x86/biu_8086.h"
 
 #include <stdlib.h>
+#include <string.h>
 
 #include "models/cpu/x86/timing.h"
 #include "models/cpu/x86/x86_cpu.h"
 
+#define B86_QUEUE 6
+#define B86_MAX_EV 32
+#define B86_MAX_STEPS 96
+
+/* --- EU program ---------------------------------------------------------- */
+
+enum b86_step_kind {
+    B86_QREAD,    /* take the next instruction byte from the queue (QS=S) */
+    B86_FIRST,    /* take an opcode or prefix byte (QS=F) */
+    B86_WAIT,     /* n internal clocks */
+    B86_BUS,      /* bus request for data event `ev`; waits until its T4 (reads: T3 done) */
+    B86_FLUSH,    /* empty the queue (QS=E), prefetch from the new CS:IP */
+    B86_HOLD,     /* the EU holds the address adder for n clocks: no new cycle from Ti */
+};
+
+struct b86_step {
+    uint8_t kind;
+    uint8_t n;
+};
+
+/* one data bus cycle: a byte or an aligned word */
+struct b86_buscycle {
+    uint32_t addr;
+    uint16_t data;
+    uint8_t status;   /* B86_MEMR, B86_MEMW, B86_IOR, B86_IOW, B86_INTA */
+    uint8_t word;     /* 16-bit transfer (even address) */
+    uint8_t bhe;
+};
+
 struct biu8086 {
     struct x86_cpu *cpu;
+    const struct x86_timing_table *tab;
+
+    /* queue */
+    uint8_t q[B86_QUEUE];
+    unsigned qn;
+    uint32_t fetch_lin;       /* next prefetch address */
+    uint16_t fetch_ip;        /* its offset in CS (wraps at 64 KiB) */
+    uint32_t fetch_cs_base;
+    bool fetch_suspended;     /* after a flush until the EU restarts it */
+
+    /* bus */
+    uint8_t t;                /* state of the current clock */
+    bool cur_fetch;           /* current cycle is a prefetch */
+    struct b86_buscycle cur;
+    bool eu_req;              /* EU request waiting for the bus */
+    uint64_t eu_req_ready;    /* first clock whose end may start it */
+    struct b86_buscycle req;
+    bool req_done;            /* the requested cycle reached T4 */
+    unsigned hold;            /* adder held by the EU for this many clocks */
+    unsigned wait_states;
+
+    /* clock */
+    uint64_t clock;           /* core cycles */
+
+    /* the instruction being replayed */
+    bool have_insn;
+    struct x86_insn in;
+    uint32_t insn_lin;
+    struct b86_buscycle ev[B86_MAX_EV];
+    unsigned nev;
+    int vector;               /* exception/interrupt entered, or -1 */
+
+    struct b86_step prog[B86_MAX_STEPS];
+    unsigned nprog;
+
+    /* recording */
+    struct biu8086_cycle *rec;
+    size_t rec_cap, rec_n;
 };
 
 struct biu8086 *biu8086_create(struct x86_cpu *cpu, const struct x86_timing_table *tab)
 {
     struct biu8086 *b = calloc(1, sizeof *b);
-    if (b)
-        b->cpu = cpu;
+    if (!b)
+        return NULL;
+    b->cpu = cpu;
+    b->tab = tab;
+    b->vector = -1;
     return b;
 }
-void biu8086_destroy(struct biu8086 *b) { free(b); }
-void biu8086_reset(struct biu8086 *b, uint64_t now) {}
-void biu8086_set_queue(struct biu8086 *b, uint32_t lin, const uint8_t *bytes, unsigned n) {}
-void biu8086_record(struct biu8086 *b, struct biu8086_cycle *buf, size_t cap) {}
-size_t biu8086_recorded(const struct biu8086 *b) { return 0; }
-void biu8086_decode(struct biu8086 *b, const struct x86_insn *in) {}
-void biu8086_mem(struct biu8086 *b, uint64_t lin, unsigned size, bool write) {}
-void biu8086_exception(struct biu8086 *b, int vector) {}
-void biu8086_retire(struct biu8086 *b) {}
+
+void biu8086_destroy(struct biu8086 *b)
+{
+    free(b);
+}
+
+void biu8086_reset(struct biu8086 *b, uint64_t now)
+{
+    b->qn = 0;
+    b->t = B86_TI;
+    b->eu_req = false;
+    b->hold = 0;
+    b->clock = now;
+    b->have_insn = false;
+    b->fetch_suspended = true;
+}
+
+void biu8086_set_queue(struct biu8086 *b, uint32_t lin, const uint8_t *bytes, unsigned n)
+{
+    const struct x86_cpu *cpu = b->cpu;
+    if (n > B86_QUEUE)
+        n = B86_QUEUE;
+    memcpy(b->q, bytes, n);
+    b->qn = n;
+    b->fetch_cs_base = (uint32_t)cpu->seg[X86_SEG_CS].base;
+    b->fetch_ip = (uint16_t)(cpu->rip + n);
+    b->fetch_lin = (b->fetch_cs_base + b->fetch_ip) & 0xfffff;
+    b->fetch_suspended = false;
+    b->t = B86_TI;
+    b->eu_req = false;
+}
+
+void biu8086_record(struct biu8086 *b, struct biu8086_cycle *buf, size_t cap)
+{
+    b->rec = buf;
+    b->rec_cap = buf ? cap : 0;
+    b->rec_n = 0;
+}
+
+size_t biu8086_recorded(const struct biu8086 *b)
+{
+    return b->rec_n;
+}
+
+/* --- events from the core ------------------------------------------------- */
+
+static uint8_t b86_peek(struct biu8086 *b, uint32_t addr)
+{
+    uint8_t v = 0xff;
+    as_peek(b->cpu->mem, addr & 0xfffff, &v, 1);
+    return v;
+}
+
+void biu8086_decode(struct biu8086 *b, const struct x86_insn *in)
+{
+    const struct x86_cpu *cpu = b->cpu;
+    b->have_insn = true;
+    b->in = *in;
+    b->insn_lin = (uint32_t)((cpu->seg[X86_SEG_CS].base + cpu->insn_rip) & 0xfffff);
+    b->nev = 0;
+    b->vector = -1;
+}
+
+/* Splits an access into the 8086's bus cycles: aligned words go in one
+ * cycle, odd words in two byte cycles (low byte first). */
+void biu8086_mem(struct biu8086 *b, uint64_t lin, unsigned size, bool write)
+{
+    for (unsigned i = 0; i < size && b->nev < B86_MAX_EV;) {
+        uint32_t a = (uint32_t)(lin + i) & 0xfffff;
+        struct b86_buscycle *c = &b->ev[b->nev++];
+        c->addr = a;
+        c->status = write ? B86_MEMW : B86_MEMR;
+        if (!(a & 1) && size - i >= 2) {
+            c->word = 1;
+            c->bhe = 1;
+            c->data = (uint16_t)(b86_peek(b, a) | (b86_peek(b, a + 1) << 8));
+            i += 2;
+        } else {
+            c->word = 0;
+            c->bhe = (uint8_t)(a & 1);
+            uint8_t v = b86_peek(b, a);
+            /* a byte travels on the half of the bus its address selects */
+            c->data = (a & 1) ? (uint16_t)(v << 8) : v;
+            i += 1;
+        }
+    }
+}
+
+void biu8086_exception(struct biu8086 *b, int vector)
+{
+    b->vector = vector;
+}
+
+/* --- the clock ---------------------------------------------------------------- */
+
+static void b86_record(struct biu8086 *b, uint8_t qs, uint8_t qbyte)
+{
+    if (!b->rec || b->rec_n >= b->rec_cap) {
+        b->rec_n += b->rec != NULL;
+        return;
+    }
+    struct biu8086_cycle *r = &b->rec[b->rec_n++];
+    memset(r, 0, sizeof *r);
+    r->tstate = b->t;
+    r->qs = qs;
+    r->qbyte = qbyte;
+    r->status = B86_PASV;
+    if (b->t == B86_TI)
+        return;
+    const struct b86_buscycle *c = &b->cur;
+    if (b->t == B86_T1 || b->t == B86_T2)
+        r->status = c->status;
+    r->ale = b->t == B86_T1;
+    r->addr = c->addr;
+    r->bhe = c->bhe;
+    if (b->t == B86_T3)
+        r->data = c->data;
+}
+
+static bool b86_queue_room(const struct biu8086 *b, unsigned qn)
+{
+    /* a word fetch needs two free bytes; an odd address fetches a byte */
+    return B86_QUEUE - qn >= ((b->fetch_lin & 1) ? 1u : 2u);
+}
+
+static void b86_begin_fetch(struct biu8086 *b)
+{
+    b->cur_fetch = true;
+    b->cur.addr = b->fetch_lin;
+    b->cur.status = B86_CODE;
+    b->cur.word = !(b->fetch_lin & 1);
+    b->cur.bhe = 1;
+    uint8_t lo = b86_peek(b, b->fetch_lin & ~1u), hi = b86_peek(b, b->fetch_lin | 1u);
+    b->cur.data = (uint16_t)(lo | (hi << 8));
+}
+
+/* End of a clock: the BIU's next state. `qn_start` is the queue level at
+ * the start of this clock (the BIU samples it before the EU's read). */
+static void b86_biu_advance(struct biu8086 *b, unsigned qn_start)
+{
+    switch (b->t) {
+    case B86_T1: b->t = B86_T2; return;
+    case B86_T2: b->t = B86_T3; return;
+    case B86_T3:
+        if (b->wait_states) {
+            b->t = B86_TW;
+            return;
+        }
+        /* fall through */
+    case B86_TW:
+        b->t = B86_T4;
+        if (b->cur_fetch && !b->fetch_suspended) {
+            /* the fetched bytes enter the queue at the end of T3 */
+            unsigned n = (b->fetch_lin & 1) ? 1 : 2;
+            for (unsigned i = 0; i < n && b->qn < B86_QUEUE; i++)
+                b->q[b->qn++] = (uint8_t)(b->cur.data >> (8 * ((b->fetch_lin + i) & 1)));
+            b->fetch_ip = (uint16_t)(b->fetch_ip + n);
+            b->fetch_lin = (b->fetch_cs_base + b->fetch_ip) & 0xfffff;
+        }
+        if (!b->cur_fetch)
+            b->req_done = true;
+        return;
+    case B86_T4:
+    case B86_TI:
+        break;
+    default:
+        return;
+    }
+    bool eu = b->eu_req && b->clock >= b->eu_req_ready;
+    bool fetch = !b->eu_req && !b->fetch_suspended && b86_queue_room(b, qn_start) && b->hold == 0;
+    if (eu) {
+        b->t = B86_T1;
+        b->cur_fetch = false;
+        b->cur = b->req;
+        b->eu_req = false;
+        return;
+    }
+    if (fetch) {
+        b->t = B86_T1;
+        b86_begin_fetch(b);
+        return;
+    }
+    b->t = B86_TI;
+}
+
+/* Runs the EU program of the current instruction; returns when the EU is
+ * ready for the next opcode byte. */
+static void b86_run(struct biu8086 *b)
+{
+    unsigned pc = 0;
+    unsigned wait_left = 0;
+    bool bus_waiting = false;
+    unsigned ev_next = 0;
+    for (unsigned guard = 0; guard < 4096; guard++) {
+        unsigned qn_start = b->qn;
+        uint8_t qs = B86_QS_NONE, qbyte = 0;
+        bool progressed = true;
+        /* the EU's clock */
+        while (pc < b->nprog && progressed) {
+            const struct b86_step *s = &b->prog[pc];
+            progressed = false;
+            if (bus_waiting) {
+                if (!b->req_done)
+                    break;
+                bus_waiting = false;
+                pc++;
+                progressed = true;
+                continue; /* the EU may act in the T4 clock */
+            }
+            switch (s->kind) {
+            case B86_FIRST:
+            case B86_QREAD:
+                if (b->qn == 0)
+                    break;
+                qs = s->kind == B86_FIRST ? B86_QS_FIRST : B86_QS_SUBSEQUENT;
+                qbyte = b->q[0];
+                memmove(b->q, b->q + 1, --b->qn);
+                pc++;
+                goto clock_done;
+            case B86_WAIT:
+                if (!wait_left)
+                    wait_left = s->n;
+                if (--wait_left == 0)
+                    pc++;
+                goto clock_done;
+            case B86_HOLD:
+                b->hold = s->n;
+                pc++;
+                progressed = true;
+                continue;
+            case B86_BUS:
+                if (ev_next >= b->nev) {
+                    pc++;
+                    progressed = true;
+                    continue;
+                }
+                b->req = b->ev[ev_next++];
+                b->eu_req = true;
+                /* A request made while a bus cycle is in T1-T3 gets the
+                 * cycle after its T4; one made in T4 misses that decision
+                 * and waits two idle clocks; from idle one idle clock. */
+                if (b->t == B86_T4)
+                    b->eu_req_ready = b->clock + 2;
+                else if (b->t == B86_TI)
+                    b->eu_req_ready = b->clock + 1;
+                else
+                    b->eu_req_ready = b->clock;
+                b->req_done = false;
+                bus_waiting = true;
+                goto clock_done;
+            case B86_FLUSH:
+                b->qn = 0;
+                qs = B86_QS_FLUSH;
+                b->fetch_cs_base = (uint32_t)b->cpu->seg[X86_SEG_CS].base;
+                b->fetch_ip = (uint16_t)b->cpu->rip;
+                b->fetch_lin = (b->fetch_cs_base + b->fetch_ip) & 0xfffff;
+                b->fetch_suspended = false;
+                pc++;
+                goto clock_done;
+            }
+        }
+        if (pc >= b->nprog && !bus_waiting)
+            return;
+    clock_done:
+        b86_record(b, qs, qbyte);
+        b86_biu_advance(b, qn_start);
+        if (b->hold)
+            b->hold--;
+        b->clock++;
+    }
+}
+
+/* --- EU programs -------------------------------------------------------------- */
+
+static void b86_emit(struct biu8086 *b, enum b86_step_kind k, unsigned n)
+{
+    if (b->nprog < B86_MAX_STEPS)
+        b->prog[b->nprog++] = (struct b86_step){ (uint8_t)k, (uint8_t)n };
+}
+
+static void b86_wait(struct biu8086 *b, unsigned n)
+{
+    if (n)
+        b86_emit(b, B86_WAIT, n);
+}
+
+static unsigned b86_disp_bytes(const struct x86_insn *in)
+{
+    if (!in->mem)
+        return 0;
+    if (in->mod == 1)
+        return 1;
+    if (in->mod == 2 || (in->mod == 0 && in->rm == 6))
+        return 2;
+    return 0;
+}
+
+/* Effective-address microcode: from the clock after the ModRM byte to the
+ * clock the operand's bus request can be made. */
+static void b86_ea(struct biu8086 *b, const struct x86_insn *in)
+{
+    /* The request goes out EA-1 clocks after the ModRM byte, EA being the
+     * documented effective-address time (5 [bx], 6 [disp], 7 [bx+si],
+     * 8 [bx+di], 9 [bx+disp], 11 [bx+si+disp], 12 [bx+di+disp]); the
+     * displacement is taken from the queue inside that time. */
+    unsigned rm = in->rm & 7, nd = b86_disp_bytes(in);
+    bool two = rm < 4;
+    bool slow_pair = rm == 1 || rm == 2;
+    unsigned ea, disp_at;
+    if (in->mod == 0 && rm == 6) {
+        ea = 6;
+        disp_at = 2;
+    } else if (in->mod == 0) {
+        ea = two ? (slow_pair ? 8 : 7) : 5;
+        disp_at = 0;
+    } else if (two) {
+        ea = slow_pair ? 12 : 11;
+        disp_at = slow_pair ? 7 : 6;
+    } else {
+        ea = 9;
+        disp_at = 4;
+    }
+    unsigned at = 1; /* clocks after the ModRM byte */
+    if (nd) {
+        b86_wait(b, disp_at - at);
+        for (unsigned i = 0; i < nd; i++)
+            b86_emit(b, B86_QREAD, 0);
+        at = disp_at + nd;
+    }
+    b86_wait(b, ea - 1 - at);
+}
+
+static void b86_bus(struct biu8086 *b, unsigned n)
+{
+    for (unsigned i = 0; i < n; i++)
+        b86_emit(b, B86_BUS, 0);
+}
+
+/* The remaining instruction bytes (immediates) read from the queue. */
+static void b86_imm(struct biu8086 *b, const struct x86_insn *in, unsigned have)
+{
+    for (unsigned i = have; i < in->len; i++)
+        b86_emit(b, B86_QREAD, 0);
+}
+
+static unsigned b86_prefixes(const struct x86_insn *in)
+{
+    unsigned n = 0;
+    while (n < in->len && n < 15) {
+        uint8_t x = in->bytes[n];
+        if (x == 0x26 || x == 0x2e || x == 0x36 || x == 0x3e || x == 0xf0 || x == 0xf2 ||
+            x == 0xf3)
+            n++;
+        else
+            break;
+    }
+    return n;
+}
+
+/* Builds the EU program of the decoded instruction. Bytes already taken:
+ * prefixes and opcode (FIRST), ModRM (QREAD) as the loader does. */
+static void b86_program(struct biu8086 *b)
+{
+    const struct x86_insn *in = &b->in;
+    unsigned op = in->op & 0xff;
+    unsigned npre = b86_prefixes(in);
+    b->nprog = 0;
+    for (unsigned i = 0; i < npre; i++) {
+        b86_emit(b, B86_FIRST, 0);
+        b86_wait(b, 1);
+    }
+    b86_emit(b, B86_FIRST, 0);
+    unsigned have = npre + 1;
+    if (in->has_modrm) {
+        b86_emit(b, B86_QREAD, 0);
+        have++;
+    }
+    unsigned nd = b86_disp_bytes(in);
+    bool w = op & 1;
+    (void)w;
+    if (in->has_modrm && in->mem) {
+        b86_ea(b, in);
+        have += nd;
+    }
+    unsigned nev = b->nev;
+    bool taken = (uint16_t)(b->cpu->rip) != (uint16_t)(b->cpu->insn_rip + in->len);
+
+    /* ALU r/m,reg and reg,r/m (00-3B) */
+    if (op < 0x40 && (op & 7) < 4) {
+        if (!in->mem) {
+            b86_wait(b, 1);
+            return;
+        }
+        b86_imm(b, in, have);
+        if (nev >= 2 && (op & 2) == 0 && (op & 0x38) != 0x38) {
+            /* read, modify, write back */
+            b86_bus(b, nev / 2);
+            b86_wait(b, 6);
+            b86_bus(b, nev - nev / 2);
+        } else {
+            b86_bus(b, nev);
+            b86_wait(b, 2);
+        }
+        return;
+    }
+    /* ALU AL/AX,imm */
+    if (op < 0x40 && (op & 7) >= 4 && (op & 7) < 6) {
+        b86_imm(b, in, have);
+        b86_wait(b, 1);
+        return;
+    }
+    /* generic: documented clocks minus what the program already spends */
+    b86_imm(b, in, have);
+    b86_bus(b, nev);
+    if (taken) {
+        b86_wait(b, 2);
+        b86_emit(b, B86_FLUSH, 0);
+        b86_wait(b, 1);
+    } else {
+        b86_wait(b, b->tab->exec[op] > 2 ? b->tab->exec[op] - 2u : 1u);
+    }
+}
+
+void biu8086_retire(struct biu8086 *b)
+{
+    if (!b->have_insn)
+        return;
+    b->have_insn = false;
+    b->clock = b->cpu->cycles > b->clock ? b->cpu->cycles : b->clock;
+    b86_program(b);
+    b86_run(b);
+    b->cpu->cycles = b->clock;
+}
+
+/* For the SingleStepTests harness: clocks after the instruction until the
+ * EU can take the next opcode byte (the captures end just before it). */
+void biu8086_until_next(struct biu8086 *b)
+{
+    b->nprog = 0;
+    b86_emit(b, B86_FIRST, 0);
+    /* run the clocks while the queue is empty, without taking the byte */
+    for (unsigned guard = 0; guard < 64 && b->qn == 0; guard++) {
+        unsigned qn_start = b->qn;
+        b86_record(b, B86_QS_NONE, 0);
+        b86_biu_advance(b, qn_start);
+        if (b->hold)
+            b->hold--;
+        b->clock++;
+    }
+    b->nprog = 0;
+}

@@ -51,5 +51,8 @@ void biu8086_decode(struct biu8086 *b, const struct x86_insn *in);
 void biu8086_mem(struct biu8086 *b, uint64_t lin, unsigned size, bool write);
 void biu8086_exception(struct biu8086 *b, int vector);
 void biu8086_retire(struct biu8086 *b);
+/* Clocks after the retired instruction until the EU can take the next
+ * opcode byte (hardware captures end just before that read). */
+void biu8086_until_next(struct biu8086 *b);
 
 #endif

@@ -55,6 +55,10 @@ enum x86_timing_kind x86_timing_kind(const struct x86_timing *t);
 void x86_timing_switch(struct x86_timing *t, enum x86_timing_kind kind);
 int x86_timing_parse_kind(const char *name, enum x86_timing_kind *out);
 
+/* The exact 8086 bus model behind the pipeline model with the 8086 table
+ * (biu_8086.h), or NULL. */
+struct biu8086 *x86_timing_biu8086(struct x86_timing *t);
+
 /* Where the pipeline model's cycles went (also registered as statistics). */
 struct x86_timing_stats {
     uint64_t execute, fetch_stall, flush_stall, data_stall, walk, exception;

@@ -80,6 +80,11 @@ struct x86_timing *x86_timing_of(struct x86_cpu *cpu)
     return cpu ? cpu->timing : NULL;
 }
 
+struct biu8086 *x86_timing_biu8086(struct x86_timing *t)
+{
+    return t ? t->b86 : NULL;
+}
+
 enum x86_timing_kind x86_timing_kind(const struct x86_timing *t)
 {
     return t->kind;

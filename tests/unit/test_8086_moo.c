@@ -1,0 +1,252 @@
+/* test_8086_moo.c: the 8086 timing profile clock by clock against the
+ * hardware captures of SingleStepTests 8086 (Intel P80C86A-2, maximum mode;
+ * /work/shared/data/singlestep/README.md): each test starts from the
+ * captured queue contents, runs one instruction through the functional core
+ * with the 8086 bus model (biu_8086.c) recording the pins, and compares
+ * every clock up to the next opcode fetch from the queue: T-state, bus
+ * status S2-S0 (valid in T1/T2), ALE, the address latched in T1, the data
+ * on the active byte lanes in T3, and QS0/QS1 with the byte taken.
+ *
+ * Opcode files with metadata status "fpu" (ESC without a coprocessor) are
+ * skipped and counted. The remainder are listed per opcode with the first
+ * differing clock. The test fails when the number of exact tests drops
+ * below B86_BASELINE_PASS (a regression); raise it as the model improves.
+ * B86_VERBOSE=1 prints both clock listings of each opcode's first failure. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "models/cpu/x86/biu_8086.h"
+#include "models/cpu/x86/timing.h"
+#include "models/cpu/x86/x86.h"
+#include "tests/lib/moo.h"
+#include "tests/lib/x86_test_machine.h"
+
+#ifndef B86_DIR
+#define B86_DIR "/work/shared/data/singlestep/8086"
+#endif
+#define B86_TESTS_PER_FILE 300
+/* Exact tests (of those run) the model must keep. */
+#define B86_BASELINE_PASS 0
+
+static const enum x86_reg_id moo_regs[MOO_NREGS] = {
+    X86_RAX, X86_RBX, X86_RCX, X86_RDX, X86_CS, X86_SS, X86_DS, X86_ES,
+    X86_RSP, X86_RBP, X86_RSI, X86_RDI, X86_RIP, X86_RFLAGS,
+};
+
+static const char *const ts_name[] = { "Ti", "T1", "T2", "T3", "T4", "Tw" };
+static const char *const bs_name[] = { "INTA", "IOR", "IOW", "MEMR", "MEMW", "HALT", "CODE", "PASV" };
+static const char qs_name[] = "-FES";
+
+struct b86_ctx {
+    struct x86_rig rig;
+    struct biu8086 *biu;
+    struct biu8086_cycle rec[256];
+    unsigned pass, fail, skip;
+    bool verbose;
+};
+
+/* Compares one clock; returns a description of the first mismatch or NULL. */
+static const char *b86_diff(const struct moo_cycle *h, const struct biu8086_cycle *m)
+{
+    if (h->t_state != m->tstate)
+        return "T-state";
+    uint8_t hs = h->bus_status & 7;
+    bool status_valid = h->t_state == B86_T1 || h->t_state == B86_T2;
+    if (status_valid && hs != m->status)
+        return "bus status";
+    if ((h->pins0 & 1) != m->ale)
+        return "ALE";
+    if ((h->pins0 & 1) && (h->addr & 0xfffff) != (m->addr & 0xfffff))
+        return "address";
+    if (h->t_state == B86_T3 && m->status != B86_PASV) {
+        /* the byte lanes the transfer uses */
+        uint16_t lanes = 0;
+        bool word = !(m->addr & 1) && m->bhe;
+        if (word)
+            lanes = 0xffff;
+        else
+            lanes = (m->addr & 1) ? 0xff00 : 0x00ff;
+        if ((h->data & lanes) != (m->data & lanes))
+            return "data";
+    }
+    if (h->queue_op != m->qs)
+        return "queue status";
+    if ((h->queue_op == 1 || h->queue_op == 3) && h->queue_byte != m->qbyte)
+        return "queue byte";
+    return NULL;
+}
+
+static void b86_print(const struct moo_test *t, const struct biu8086_cycle *rec, size_t nrec)
+{
+    size_t n = t->ncycles > nrec ? t->ncycles : nrec;
+    print_message("    clk  hardware                          model\n");
+    for (size_t i = 0; i < n; i++) {
+        char hw[64] = "", md[64] = "";
+        if (i < t->ncycles) {
+            struct moo_cycle h;
+            moo_cycle_get(t, (uint32_t)i, &h);
+            snprintf(hw, sizeof hw, "%s %05x %-4s %s %04x %c%02x", (h.pins0 & 1) ? "A" : " ",
+                     h.addr & 0xfffff, bs_name[h.bus_status & 7],
+                     h.t_state < 6 ? ts_name[h.t_state] : "??", h.data, qs_name[h.queue_op & 3],
+                     h.queue_byte);
+        }
+        if (i < nrec) {
+            const struct biu8086_cycle *m = &rec[i];
+            snprintf(md, sizeof md, "%s %05x %-4s %s %04x %c%02x", m->ale ? "A" : " ", m->addr,
+                     bs_name[m->status & 7], ts_name[m->tstate], m->data, qs_name[m->qs & 3],
+                     m->qbyte);
+        }
+        print_message("    %3zu  %-32s  %s\n", i, hw, md);
+    }
+}
+
+/* Runs one test; returns NULL if every clock matches, else why not. */
+static const char *b86_run_one(struct b86_ctx *c, const struct moo_test *t, char *why, size_t len)
+{
+    struct x86_rig *r = &c->rig;
+    r->comp->type->reset(r->comp);
+    for (uint32_t i = 0; i < t->init.nram; i++) {
+        const uint8_t *e = t->init.ram + 5 * i;
+        uint32_t a = (uint32_t)(e[0] | (e[1] << 8) | (e[2] << 16) | ((uint32_t)e[3] << 24));
+        as_load(r->mem, a & 0xfffff, &e[4], 1);
+    }
+    for (int i = 0; i < MOO_NREGS; i++)
+        x86_cpu_set_reg(r->cpu, moo_regs[i], t->init.regs[i]);
+    uint32_t lin = ((uint32_t)t->init.regs[MOO_CS] * 16 + t->init.regs[MOO_IP]) & 0xfffff;
+    biu8086_reset(c->biu, 0);
+    biu8086_set_queue(c->biu, lin, t->init.queue, t->init.nqueue);
+    biu8086_record(c->biu, c->rec, sizeof c->rec / sizeof c->rec[0]);
+    x86_cpu_step(r->cpu);
+    biu8086_until_next(c->biu);
+    size_t nrec = biu8086_recorded(c->biu);
+    biu8086_record(c->biu, NULL, 0);
+    /* clean RAM for the next test */
+    static const uint8_t zero;
+    for (uint32_t i = 0; i < t->init.nram; i++) {
+        const uint8_t *e = t->init.ram + 5 * i;
+        uint32_t a = (uint32_t)(e[0] | (e[1] << 8) | (e[2] << 16) | ((uint32_t)e[3] << 24));
+        as_load(r->mem, a & 0xfffff, &zero, 1);
+    }
+    for (uint32_t i = 0; i < t->fina.nram; i++) {
+        const uint8_t *e = t->fina.ram + 5 * i;
+        uint32_t a = (uint32_t)(e[0] | (e[1] << 8) | (e[2] << 16) | ((uint32_t)e[3] << 24));
+        as_load(r->mem, a & 0xfffff, &zero, 1);
+    }
+    size_t n = t->ncycles < nrec ? t->ncycles : nrec;
+    for (size_t i = 0; i < n; i++) {
+        struct moo_cycle h;
+        moo_cycle_get(t, (uint32_t)i, &h);
+        const char *d = b86_diff(&h, &c->rec[i]);
+        if (d) {
+            snprintf(why, len, "clock %zu: %s", i, d);
+            return why;
+        }
+    }
+    if (nrec != t->ncycles) {
+        snprintf(why, len, "%zu clocks, hardware %u", nrec, t->ncycles);
+        return why;
+    }
+    return NULL;
+}
+
+static void b86_run_file(struct b86_ctx *c, struct moo_meta *meta, const char *fname)
+{
+    char key[16];
+    snprintf(key, sizeof key, "%s", fname);
+    char *dot = strstr(key, ".MOO");
+    if (dot)
+        *dot = 0;
+    const char *status = moo_meta_status(meta, key);
+    char path[512];
+    snprintf(path, sizeof path, "%s/%s", B86_DIR, fname);
+    struct moo_file f;
+    if (moo_open(&f, path) != 0)
+        fail_msg("cannot read %s", path);
+    unsigned pass = 0, fail = 0, skip = 0, n = 0;
+    char first[256] = "";
+    struct moo_test t, first_t;
+    bool have_first = false;
+    bool skip_file = !strcmp(status, "fpu");
+    while (n < B86_TESTS_PER_FILE && moo_next(&f, &t)) {
+        n++;
+        if (skip_file) {
+            skip++;
+            continue;
+        }
+        char why[128];
+        const char *d = b86_run_one(c, &t, why, sizeof why);
+        if (!d) {
+            pass++;
+            continue;
+        }
+        fail++;
+        if (!have_first) {
+            have_first = true;
+            first_t = t;
+            snprintf(first, sizeof first, "%s (%s)", t.name, d);
+        }
+    }
+    c->pass += pass;
+    c->fail += fail;
+    c->skip += skip;
+    printf("%-6s pass %3u fail %3u skip %3u%s%s%s\n", key, pass, fail, skip,
+           skip_file ? " (" : "", skip_file ? status : "", skip_file ? ")" : "");
+    if (fail)
+        printf("       first failure: %s\n", first);
+    if (fail && c->verbose) {
+        char why[128];
+        b86_run_one(c, &first_t, why, sizeof why);
+        b86_print(&first_t, c->rec, biu8086_recorded(c->biu) ? biu8086_recorded(c->biu) : 0);
+    }
+    moo_close(&f);
+}
+
+static void test_8086_cycles(void **state)
+{
+    static struct b86_ctx ctx;
+    struct b86_ctx *c = &ctx;
+    memset(c, 0, sizeof *c);
+    c->verbose = getenv("B86_VERBOSE") != NULL;
+    struct moo_meta *meta = moo_meta_load(B86_DIR "/metadata.json");
+    if (!meta) {
+        print_message("SingleStepTests 8086 data not found at %s: skipped\n", B86_DIR);
+        skip();
+    }
+    struct cw_error err = {{0}};
+    if (x86_rig_create(&c->rig, 16 << 20,
+                       "profile: \"286\"\ntiming: pipeline\npipeline:\n  table: \"8086\"\n", &err) != 0)
+        fail_msg("rig: %s", err.msg);
+    c->biu = x86_timing_biu8086(x86_timing_of(c->rig.cpu));
+    assert_non_null(c->biu);
+    char **names;
+    size_t n = moo_list(B86_DIR, &names);
+    const char *only = getenv("B86_ONLY");
+    for (size_t i = 0; i < n; i++)
+        if (!only || !strncmp(names[i], only, strlen(only)))
+            b86_run_file(c, meta, names[i]);
+    moo_names_free(names, n);
+    moo_meta_free(meta);
+    x86_rig_destroy(&c->rig);
+    unsigned run = c->pass + c->fail;
+    printf("8086 clock-exact: %u of %u tests (%.2f%%), %u skipped\n", c->pass, run,
+           run ? 100.0 * c->pass / run : 0.0, c->skip);
+    assert_true(run > 0);
+    unsigned baseline = B86_BASELINE_PASS;
+    if (c->pass < baseline)
+        fail_msg("%u exact tests, below the baseline %u", c->pass, B86_BASELINE_PASS);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_8086_cycles),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
