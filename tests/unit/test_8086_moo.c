@@ -48,6 +48,7 @@ struct b86_ctx {
     struct x86_rig rig;
     struct biu8086 *biu;
     struct biu8086_cycle rec[256];
+    size_t nrec;
     unsigned pass, fail, skip;
     bool verbose;
 };
@@ -120,15 +121,21 @@ static const char *b86_run_one(struct b86_ctx *c, const struct moo_test *t, char
     for (int i = 0; i < MOO_NREGS; i++)
         x86_cpu_set_reg(r->cpu, moo_regs[i], t->init.regs[i]);
     uint32_t lin = ((uint32_t)t->init.regs[MOO_CS] * 16 + t->init.regs[MOO_IP]) & 0xfffff;
+    /* the capture rig answers code fetches past the test's bytes with NOPs */
+    static const uint8_t nops[32] = { [0 ... 31] = 0x90 };
+    uint32_t after = (lin + t->nbytes) & 0xfffff;
+    as_load(r->mem, after, nops, sizeof nops);
     biu8086_reset(c->biu, 0);
     biu8086_set_queue(c->biu, lin, t->init.queue, t->init.nqueue);
     biu8086_record(c->biu, c->rec, sizeof c->rec / sizeof c->rec[0]);
     x86_cpu_step(r->cpu);
     biu8086_until_next(c->biu);
     size_t nrec = biu8086_recorded(c->biu);
+    c->nrec = nrec;
     biu8086_record(c->biu, NULL, 0);
     /* clean RAM for the next test */
-    static const uint8_t zero;
+    static const uint8_t zero, zeros[32];
+    as_load(r->mem, after, zeros, sizeof zeros);
     for (uint32_t i = 0; i < t->init.nram; i++) {
         const uint8_t *e = t->init.ram + 5 * i;
         uint32_t a = (uint32_t)(e[0] | (e[1] << 8) | (e[2] << 16) | ((uint32_t)e[3] << 24));
@@ -203,7 +210,7 @@ static void b86_run_file(struct b86_ctx *c, struct moo_meta *meta, const char *f
     if (fail && c->verbose) {
         char why[128];
         b86_run_one(c, &first_t, why, sizeof why);
-        b86_print(&first_t, c->rec, biu8086_recorded(c->biu) ? biu8086_recorded(c->biu) : 0);
+        b86_print(&first_t, c->rec, c->nrec < 256 ? c->nrec : 256);
     }
     moo_close(&f);
 }

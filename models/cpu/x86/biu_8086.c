@@ -49,6 +49,7 @@ struct b86_buscycle {
     uint8_t status;   /* B86_MEMR, B86_MEMW, B86_IOR, B86_IOW, B86_INTA */
     uint8_t word;     /* 16-bit transfer (even address) */
     uint8_t bhe;
+    uint8_t chained;  /* second byte of an odd word: the BIU runs it itself */
 };
 
 struct biu8086 {
@@ -68,8 +69,11 @@ struct biu8086 {
     bool cur_fetch;           /* current cycle is a prefetch */
     struct b86_buscycle cur;
     bool eu_req;              /* EU request waiting for the bus */
+    uint64_t eu_req_at;       /* clock the request is timed from */
     uint64_t eu_req_ready;    /* first clock whose end may start it */
     struct b86_buscycle req;
+    struct b86_buscycle req2; /* the chained second half of req */
+    bool has_req2;
     bool req_done;            /* the requested cycle reached T4 */
     unsigned hold;            /* adder held by the EU for this many clocks */
     unsigned wait_states;
@@ -178,11 +182,13 @@ void biu8086_mem(struct biu8086 *b, uint64_t lin, unsigned size, bool write)
         if (!(a & 1) && size - i >= 2) {
             c->word = 1;
             c->bhe = 1;
+            c->chained = 0;
             c->data = (uint16_t)(b86_peek(b, a) | (b86_peek(b, a + 1) << 8));
             i += 2;
         } else {
             c->word = 0;
             c->bhe = (uint8_t)(a & 1);
+            c->chained = i > 0;
             uint8_t v = b86_peek(b, a);
             /* a byte travels on the half of the bus its address selects */
             c->data = (a & 1) ? (uint16_t)(v << 8) : v;
@@ -243,6 +249,8 @@ static void b86_begin_fetch(struct biu8086 *b)
  * the start of this clock (the BIU samples it before the EU's read). */
 static void b86_biu_advance(struct biu8086 *b, unsigned qn_start)
 {
+    if (b->eu_req && b->clock == b->eu_req_at && b->t != B86_T4 && b->t != B86_TI)
+        b->eu_req_ready = b->clock; /* in T1-T3: right after this cycle's T4 */
     switch (b->t) {
     case B86_T1: b->t = B86_T2; return;
     case B86_T2: b->t = B86_T3; return;
@@ -262,14 +270,34 @@ static void b86_biu_advance(struct biu8086 *b, unsigned qn_start)
             b->fetch_ip = (uint16_t)(b->fetch_ip + n);
             b->fetch_lin = (b->fetch_cs_base + b->fetch_ip) & 0xfffff;
         }
-        if (!b->cur_fetch)
-            b->req_done = true;
+        if (!b->cur_fetch) {
+            if (b->has_req2) {
+                /* the other byte of an odd word follows at once */
+                b->has_req2 = false;
+                b->req = b->req2;
+                b->eu_req = true;
+                b->eu_req_at = 0;
+                b->eu_req_ready = b->clock + 1;
+            } else {
+                b->req_done = true;
+            }
+        }
         return;
     case B86_T4:
     case B86_TI:
         break;
     default:
         return;
+    }
+    if (b->eu_req && b->clock == b->eu_req_at) {
+        /* a request in T1-T3 gets the cycle after T4; in T4 it misses
+         * that decision and takes two idle clocks; from idle one */
+        if (b->t == B86_T4)
+            b->eu_req_ready = b->clock + 2;
+        else if (b->t == B86_TI)
+            b->eu_req_ready = b->clock + 1;
+        else
+            b->eu_req_ready = b->clock;
     }
     bool eu = b->eu_req && b->clock >= b->eu_req_ready;
     bool fetch = !b->eu_req && !b->fetch_suspended && b86_queue_room(b, qn_start) && b->hold == 0;
@@ -339,17 +367,16 @@ static void b86_run(struct biu8086 *b)
                     progressed = true;
                     continue;
                 }
+                /* The microcode announces the transfer one clock ahead:
+                 * from then on no prefetch starts; the cycle itself is
+                 * timed from the next clock (b86_biu_advance). */
                 b->req = b->ev[ev_next++];
+                b->has_req2 = ev_next < b->nev && b->ev[ev_next].chained;
+                if (b->has_req2)
+                    b->req2 = b->ev[ev_next++];
                 b->eu_req = true;
-                /* A request made while a bus cycle is in T1-T3 gets the
-                 * cycle after its T4; one made in T4 misses that decision
-                 * and waits two idle clocks; from idle one idle clock. */
-                if (b->t == B86_T4)
-                    b->eu_req_ready = b->clock + 2;
-                else if (b->t == B86_TI)
-                    b->eu_req_ready = b->clock + 1;
-                else
-                    b->eu_req_ready = b->clock;
+                b->eu_req_at = b->clock + 1;
+                b->eu_req_ready = UINT64_MAX;
                 b->req_done = false;
                 bus_waiting = true;
                 goto clock_done;
@@ -432,7 +459,7 @@ static void b86_ea(struct biu8086 *b, const struct x86_insn *in)
             b86_emit(b, B86_QREAD, 0);
         at = disp_at + nd;
     }
-    b86_wait(b, ea - 1 - at);
+    b86_wait(b, ea - 2 - at);
 }
 
 static void b86_bus(struct biu8086 *b, unsigned n)
@@ -487,7 +514,9 @@ static void b86_program(struct biu8086 *b)
         b86_ea(b, in);
         have += nd;
     }
-    unsigned nev = b->nev;
+    unsigned nev = 0; /* EU requests: an odd word's two cycles are one */
+    for (unsigned i = 0; i < b->nev; i++)
+        nev += !b->ev[i].chained;
     bool taken = (uint16_t)(b->cpu->rip) != (uint16_t)(b->cpu->insn_rip + in->len);
 
     /* ALU r/m,reg and reg,r/m (00-3B) */
@@ -500,16 +529,17 @@ static void b86_program(struct biu8086 *b)
         if (nev >= 2 && (op & 2) == 0 && (op & 0x38) != 0x38) {
             /* read, modify, write back */
             b86_bus(b, nev / 2);
-            b86_wait(b, 6);
+            b86_wait(b, 5);
             b86_bus(b, nev - nev / 2);
         } else {
             b86_bus(b, nev);
-            b86_wait(b, 2);
+            b86_wait(b, 4);
         }
         return;
     }
     /* ALU AL/AX,imm */
     if (op < 0x40 && (op & 7) >= 4 && (op & 7) < 6) {
+        b86_wait(b, 1);
         b86_imm(b, in, have);
         b86_wait(b, 1);
         return;
