@@ -18,6 +18,9 @@
 #include "models/vga/vga_font.h"
 
 #define SCREEN_TEXT_TABLE 512
+/* Blocks (8 dots by the font height) the uniformity map covers: 1920x1200
+ * with an 8x8 font. Larger screens are searched without the map. */
+#define SCREEN_TEXT_MAX_BLOCKS (240 * 150)
 
 struct screen_text {
     int font_height;                  /* 0: no font yet */
@@ -25,10 +28,22 @@ struct screen_text {
     int16_t table[SCREEN_TEXT_TABLE]; /* glyph bitmap hash -> code + 1 */
     uint8_t order[256];               /* distinct non-blank glyphs, preferred first */
     int nglyphs;
+    /* For the origin search: the row bytes that letters and digits have
+     * at each scan line, and a line where every one of them has a dot
+     * (-1 if there is none). */
+    uint64_t letter_rows[32][4];
+    int letter_anchor_row;
+    uint8_t letter_row_order[32];     /* most telling rows first */
     int origin_x, origin_y;           /* grid origin found last time */
+    int origin_width, origin_height;  /* the surface size it was found on */
     bool searched;                    /* a full origin search ran for: */
     uint64_t searched_frame;
     const uint32_t *searched_pixels;
+    int searches;                     /* full origin searches so far (tests) */
+    /* Which blocks of the grid at (0, 0) are one colour, for the frame the
+     * search runs on: a cell over uniform blocks only cannot hold a letter. */
+    int blocks_x, blocks_y;
+    uint8_t uniform[SCREEN_TEXT_MAX_BLOCKS / 8];
 };
 
 /* Starts with no font (graphics screens then read as nothing). */
@@ -51,12 +66,21 @@ int screen_text_font_from_vga(struct screen_text *st, const struct vga_font_ifac
 size_t screen_text_read(struct screen_text *st, const struct display_iface *d, char *buf,
                         size_t len);
 
-/* Matches a graphics surface against the font. The character grid's origin
- * is found automatically (the one with the most recognised characters;
- * the previous origin is tried first). A two-colour cell that matches no
- * glyph exactly reads as the single nearest glyph within 3 dots (console
- * fonts differ from the BIOS font in a few dots). Cells that are one colour
- * or match nothing read as spaces. */
+/* Matches a graphics surface against the font. A cell reads as a glyph
+ * when the dots of one of its colours are exactly that glyph (text drawn
+ * over a picture and with a shadow, as vesamenu draws it, has more than
+ * two colours). The character grid's origin need not be a multiple of the
+ * cell size: it is the one where the most cells read as ASCII letters and
+ * digits. The previous origin is kept while the surface keeps its size and
+ * at least SCREEN_TEXT_KEEP_LETTERS cells read as letters there; otherwise
+ * the origins are searched, at most once per frame, skipping cells that
+ * lie over one-coloured blocks only. A two-colour cell that matches no
+ * glyph exactly reads as the single nearest printable ASCII glyph within
+ * 3 dots (console fonts differ from the BIOS font in a few dots). Cells
+ * that are one colour, match nothing, or where two colours both match a
+ * non-ASCII glyph (the edge between two flat areas of a picture, such as
+ * upper and lower half blocks) read as spaces. */
+#define SCREEN_TEXT_KEEP_LETTERS 3
 size_t screen_text_match(struct screen_text *st, const struct display_surface *s, char *buf,
                          size_t len);
 

@@ -8,11 +8,14 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <cmocka.h>
 
+#include "host/png.h"
 #include "host/screen_text.h"
 #include "models/vga/vga.h"
 
@@ -306,6 +309,171 @@ static void test_font_from_guest_plane2_on_vbe_screen(void **state)
     free(r.vram);
 }
 
+
+/* --- real vesamenu frames ------------------------------------------------ */
+
+#define VGABIOS "/usr/share/seabios/vgabios-stdvga.bin"
+
+/* The 8x16 font of the VGA BIOS, the one vesamenu asks for with INT 10h
+ * AX=1130h. It is found by the shape every CP437 8x16 font has (blank
+ * glyphs 0x00, 0x20 and 0xFF, and a full block at 0xDB), so no glyph is
+ * copied into this test. Returns false if the ROM is absent. */
+static bool load_rom_font(uint8_t out[256 * 32])
+{
+    FILE *f = fopen(VGABIOS, "rb");
+    if (!f)
+        return false;
+    static uint8_t rom[128 * 1024];
+    size_t n = fread(rom, 1, sizeof rom, f);
+    fclose(f);
+    static const uint8_t blank[16], full[16] = {0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF,
+                                                 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF};
+    long found = -1;
+    int candidates = 0;
+    for (size_t at = 0; at + 4096 <= n; at++) {
+        const uint8_t *g = rom + at;
+        if (memcmp(g, blank, 16) == 0 && memcmp(g + 0x20 * 16, blank, 16) == 0 &&
+            memcmp(g + 0xFF * 16, blank, 16) == 0 && memcmp(g + 0xDB * 16, full, 16) == 0) {
+            found = (long)at;
+            candidates++;
+        }
+    }
+    /* Exactly one table has that shape (the 8x8 and 8x14 fonts are
+     * smaller); anything else means this is not the ROM we know. */
+    assert_int_equal(candidates, 1);
+    memset(out, 0, 256 * 32);
+    for (int c = 0; c < 256; c++)
+        memcpy(out + c * 32, rom + found + c * 16, 16);
+    return true;
+}
+
+static struct display_surface load_frame(const char *path, uint64_t frame)
+{
+    uint32_t *pixels;
+    int w, h;
+    struct cw_error err;
+    if (png_read_rgb(path, &pixels, &w, &h, &err) != 0)
+        fail_msg("%s", err.msg);
+    return (struct display_surface){pixels, w, h, w, frame};
+}
+
+static void test_vesamenu_menu_frame(void **state)
+{
+    (void)state;
+    static uint8_t rom_font[256 * 32];
+    if (!load_rom_font(rom_font))
+        skip();
+    struct screen_text st;
+    screen_text_init(&st);
+    assert_int_equal(screen_text_set_font(&st, rom_font, 16), 0);
+    /* 408x88 from (117, 141) of the 640x480 menu: vesamenu's grid starts
+     * at (0, 8) of the screen, so at (3, 11) of the crop. White glyphs
+     * with a black shadow one dot right and down, over the splash's dark
+     * blue and over the highlight bar of the selected entry. */
+    struct display_surface s = load_frame("tests/unit/data/vesamenu-menu.png", 1);
+    char buf[16384];
+    assert_true(screen_text_match(&st, &s, buf, sizeof buf) > 0);
+    assert_int_equal(st.origin_x, 3);
+    assert_int_equal(st.origin_y, 11);
+    assert_memory_equal(row_of(buf, 0), "   Debian GNU/Linux installer menu (BIOS mode)    \n", 51);
+    assert_memory_equal(row_of(buf, 1), "                                                  \n", 51);
+    assert_memory_equal(row_of(buf, 2), "  Graphical install                               \n", 51);
+    assert_memory_equal(row_of(buf, 3), "  Install                                         ", 50);
+    assert_int_equal(strlen(row_of(buf, 3)), 50);
+    /* The cell reader agrees: 'D' at column 3. */
+    assert_int_equal(screen_text_match_cell(&st, &s, 3 + 3 * 8, 11), 'D');
+    assert_int_equal(st.searches, 1);
+
+    /* The same frame again, and a new frame with the grid in place: no
+     * new search. */
+    screen_text_match(&st, &s, buf, sizeof buf);
+    s.frame = 2;
+    screen_text_match(&st, &s, buf, sizeof buf);
+    assert_int_equal(st.searches, 1);
+    assert_non_null(strstr(buf, "Graphical install"));
+    free((void *)s.pixels);
+}
+
+static void test_vesamenu_picture_reads_blank(void **state)
+{
+    (void)state;
+    static uint8_t rom_font[256 * 32];
+    if (!load_rom_font(rom_font))
+        skip();
+    struct screen_text st;
+    screen_text_init(&st);
+    screen_text_set_font(&st, rom_font, 16);
+    /* 200x144 of the splash's lower right corner: the swirl and the
+     * anti-aliased "debian 13" logo, no text in the VGA font. */
+    struct display_surface s = load_frame("tests/unit/data/vesamenu-splash.png", 1);
+    char buf[16384];
+    screen_text_match(&st, &s, buf, sizeof buf);
+    for (const char *p = buf; *p; p++)
+        if (*p != ' ' && *p != '\n')
+            fail_msg("picture read as text: '%s'", buf);
+    /* A frame without text is searched once, not on every read. */
+    assert_int_equal(st.searches, 1);
+    screen_text_match(&st, &s, buf, sizeof buf);
+    assert_int_equal(st.searches, 1);
+    free((void *)s.pixels);
+}
+
+static double cpu_ms(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t);
+    return (double)t.tv_sec * 1e3 + (double)t.tv_nsec / 1e6;
+}
+
+/* The run driver reads the screen while the guest runs: a whole 640x480
+ * menu (the crop pasted where vesamenu draws it, over the splash crop
+ * tiled as ground) must read, grid search included, in a few ms. */
+static void test_vesamenu_full_screen_is_cheap(void **state)
+{
+    (void)state;
+    static uint8_t rom_font[256 * 32];
+    if (!load_rom_font(rom_font))
+        skip();
+    struct screen_text st;
+    screen_text_init(&st);
+    screen_text_set_font(&st, rom_font, 16);
+    struct display_surface menu = load_frame("tests/unit/data/vesamenu-menu.png", 1);
+    struct display_surface pic = load_frame("tests/unit/data/vesamenu-splash.png", 1);
+    uint32_t *px = malloc(sizeof *px * 640 * 480);
+    for (int y = 0; y < 480; y++)
+        for (int x = 0; x < 640; x++)
+            px[y * 640 + x] = pic.pixels[(y % pic.height) * pic.stride + x % pic.width];
+    for (int y = 0; y < menu.height; y++)
+        memcpy(px + (141 + y) * 640 + 117, menu.pixels + y * menu.stride,
+               sizeof *px * (size_t)menu.width);
+    struct display_surface s = {px, 640, 480, 640, 1};
+    static char buf[65536];
+    double t0 = cpu_ms();
+    int reads = 20;
+    for (int i = 0; i < reads; i++) {
+        st.origin_width = 0; /* forget the grid: search every time */
+        s.frame = (uint64_t)i + 1;
+        screen_text_match(&st, &s, buf, sizeof buf);
+    }
+    double per_read = (cpu_ms() - t0) / reads;
+    assert_int_equal(st.searches, reads);
+    assert_int_equal(st.origin_x, 0);
+    assert_int_equal(st.origin_y, 8);
+    /* Rows 9 and 11 (the tiles' seams may read as line glyphs). */
+    assert_ptr_equal(strstr(buf, "Debian GNU/Linux installer menu (BIOS mode)"),
+                     row_of(buf, 9) + 18);
+    const char *entry = strstr(buf, "Graphical install");
+    assert_true(entry > row_of(buf, 11) && entry < row_of(buf, 12));
+    /* About 1 ms on a 2020s laptop core; 25 ms leaves room for sanitizers
+     * and a loaded machine, and still fails a search over every cell at
+     * every offset (hundreds of ms). */
+    if (per_read > 25.0)
+        fail_msg("a search and read took %.1f ms", per_read);
+    free(px);
+    free((void *)menu.pixels);
+    free((void *)pic.pixels);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -315,6 +483,9 @@ int main(void)
         cmocka_unit_test(test_offset_grid_with_shadow_over_picture),
         cmocka_unit_test(test_text_mode_uses_display_text),
         cmocka_unit_test(test_font_from_guest_plane2_on_vbe_screen),
+        cmocka_unit_test(test_vesamenu_menu_frame),
+        cmocka_unit_test(test_vesamenu_picture_reads_blank),
+        cmocka_unit_test(test_vesamenu_full_screen_is_cheap),
     };
     return cmocka_run_group_tests(tests, setup, NULL);
 }
