@@ -198,12 +198,12 @@ struct moo_meta *moo_meta_load(const char *path)
                 r++;
             if (*r == ':') {
                 snprintf(last_key, sizeof last_key, "%s", str);
-            } else if (!strcmp(last_key, "status") && depth >= 2 && !strcmp(stack[0], "opcodes")) {
+            } else if (!strcmp(last_key, "status") && depth >= 3 && !strcmp(stack[1], "opcodes")) {
                 char key[160];
-                if (depth >= 4 && !strcmp(stack[2], "reg"))
-                    snprintf(key, sizeof key, "%s.%s", stack[1], stack[3]);
+                if (depth >= 5 && !strcmp(stack[3], "reg"))
+                    snprintf(key, sizeof key, "%s.%s", stack[2], stack[4]);
                 else
-                    snprintf(key, sizeof key, "%s", stack[1]);
+                    snprintf(key, sizeof key, "%s", stack[2]);
                 snprintf(moo_meta_add(m, key)->status, sizeof m->e[0].status, "%s", str);
             }
         } else if (*p == '{') {
@@ -212,12 +212,12 @@ struct moo_meta *moo_meta_load(const char *path)
             depth++;
         } else if (*p == '}') {
             depth--;
-        } else if ((*p >= '0' && *p <= '9') && !strcmp(last_key, "flags-mask") && depth >= 2) {
+        } else if ((*p >= '0' && *p <= '9') && !strcmp(last_key, "flags-mask") && depth >= 3) {
             char key[160];
-            if (depth >= 4 && !strcmp(stack[2], "reg"))
-                snprintf(key, sizeof key, "%s.%s", stack[1], stack[3]);
+            if (depth >= 5 && !strcmp(stack[3], "reg"))
+                snprintf(key, sizeof key, "%s.%s", stack[2], stack[4]);
             else
-                snprintf(key, sizeof key, "%s", stack[1]);
+                snprintf(key, sizeof key, "%s", stack[2]);
             moo_meta_add(m, key)->flags_mask = strtol(p, &p, 10);
             p--;
             last_key[0] = 0;

@@ -89,6 +89,7 @@ struct biu8086 {
     unsigned nev;
     int vector;               /* exception/interrupt entered, or -1 */
 
+    struct biu8086_params params[BIU8086_NKEYS];
     struct b86_step prog[B86_MAX_STEPS];
     unsigned nprog;
 
@@ -96,6 +97,31 @@ struct biu8086 {
     struct biu8086_cycle *rec;
     size_t rec_cap, rec_n;
 };
+
+#include "models/cpu/x86/biu_8086_params.h"
+
+static const int8_t b86_groups[] = { 0x80, 0x81, 0x82, 0x83, 0x8f, 0xc6, 0xc7, 0xd0, 0xd1,
+                                     0xd2, 0xd3, (int8_t)0xf6, (int8_t)0xf7, (int8_t)0xfe,
+                                     (int8_t)0xff };
+
+int biu8086_param_key(unsigned op, unsigned reg, bool mem)
+{
+    op &= 0xff;
+    for (unsigned g = 0; g < sizeof b86_groups; g++)
+        if ((uint8_t)b86_groups[g] == op)
+            return 512 + (int)((g * 8 + (reg & 7)) * 2 + mem);
+    return (int)(op * 2 + mem);
+}
+
+void biu8086_get_params(const struct biu8086 *b, int key, struct biu8086_params *out)
+{
+    *out = b->params[key & (BIU8086_NKEYS - 1)];
+}
+
+void biu8086_set_params(struct biu8086 *b, int key, const struct biu8086_params *p)
+{
+    b->params[key & (BIU8086_NKEYS - 1)] = *p;
+}
 
 struct biu8086 *biu8086_create(struct x86_cpu *cpu, const struct x86_timing_table *tab)
 {
@@ -105,6 +131,16 @@ struct biu8086 *biu8086_create(struct x86_cpu *cpu, const struct x86_timing_tabl
     b->cpu = cpu;
     b->tab = tab;
     b->vector = -1;
+    /* documented clocks first, then the calibrated positions */
+    for (unsigned op = 0; op < 256; op++)
+        for (unsigned reg = 0; reg < 8; reg++)
+            for (int mem = 0; mem < 2; mem++) {
+                struct biu8086_params *p = &b->params[biu8086_param_key(op, reg, mem)];
+                unsigned ex = tab->exec[op];
+                *p = (struct biu8086_params){ 1, 2, 2, (int8_t)(ex > 2 ? ex - 2 : 1), 2, 1 };
+            }
+    for (size_t i = 0; i < sizeof b86_calibrated / sizeof b86_calibrated[0]; i++)
+        b->params[b86_calibrated[i].key] = b86_calibrated[i].p;
     return b;
 }
 
@@ -541,18 +577,26 @@ static void b86_program(struct biu8086 *b)
     if (op < 0x40 && (op & 7) >= 4 && (op & 7) < 6) {
         b86_wait(b, 1);
         b86_imm(b, in, have);
-        b86_wait(b, 1);
+        b86_wait(b, (op & 1) ? 0 : 1);
         return;
     }
-    /* generic: documented clocks minus what the program already spends */
-    b86_imm(b, in, have);
-    b86_bus(b, nev);
+    /* the other instructions: positions from the parameter table */
+    const struct biu8086_params *p =
+        &b->params[biu8086_param_key(op, in->reg, in->has_modrm && in->mem)];
+    if (have < in->len) {
+        b86_wait(b, (unsigned)p->imm_wait);
+        b86_imm(b, in, have);
+    }
+    for (unsigned i = 0; i < nev; i++) {
+        b86_wait(b, (unsigned)(i ? p->between : p->pre));
+        b86_bus(b, 1);
+    }
     if (taken) {
-        b86_wait(b, 2);
+        b86_wait(b, (unsigned)p->jump);
         b86_emit(b, B86_FLUSH, 0);
-        b86_wait(b, 1);
+        b86_wait(b, (unsigned)p->jpost);
     } else {
-        b86_wait(b, b->tab->exec[op] > 2 ? b->tab->exec[op] - 2u : 1u);
+        b86_wait(b, (unsigned)p->post);
     }
 }
 

@@ -46,6 +46,20 @@ void biu8086_set_queue(struct biu8086 *b, uint32_t lin, const uint8_t *bytes, un
 void biu8086_record(struct biu8086 *b, struct biu8086_cycle *buf, size_t cap);
 size_t biu8086_recorded(const struct biu8086 *b);
 
+/* Clock positions of an instruction's EU program outside the ALU and
+ * effective-address microcode that biu_8086.c spells out: clocks before the
+ * first immediate byte, before the first bus request, between requests,
+ * after the last one's T4, and for a taken transfer before and after the
+ * queue flush. One entry per opcode and form (register or memory operand;
+ * group opcodes per ModRM reg field); see biu8086_param_key. */
+struct biu8086_params {
+    int8_t imm_wait, pre, between, post, jump, jpost;
+};
+#define BIU8086_NKEYS 1024
+int biu8086_param_key(unsigned op, unsigned reg, bool mem);
+void biu8086_get_params(const struct biu8086 *b, int key, struct biu8086_params *out);
+void biu8086_set_params(struct biu8086 *b, int key, const struct biu8086_params *p);
+
 /* timing hooks (timing_pipeline.c forwards the core's events) */
 void biu8086_decode(struct biu8086 *b, const struct x86_insn *in);
 void biu8086_mem(struct biu8086 *b, uint64_t lin, unsigned size, bool write);
