@@ -28,6 +28,7 @@ struct x86_timing_table {
     unsigned agu_cycles;       /* address generation before a memory operand */
     unsigned exception_cycles; /* interrupt/exception entry beyond its bus cycles */
     unsigned walk_cycles;      /* per page-table walk (beyond DRAM latency) */
+    unsigned flush_decode;     /* decode clocks before the first instruction after a flush */
     bool posted_writes;        /* the EU does not wait for a write to finish */
     bool fetch_when_room;      /* prefetch only when a whole fetch fits (8086) */
     uint8_t exec[512];         /* execute cycles per opcode (0x100+: 0F xx) */

@@ -318,6 +318,8 @@ static void x86_timing_decode(void *ctx, const struct x86_insn *in)
     x86_timing_prefetch(t, now, lin + in->len);
     uint64_t last = lin + in->len - 1;
     uint64_t ready = *x86_timing_ready_slot(t, last);
+    if (flush)
+        ready += t->tab.flush_decode; /* the decoder restarts behind the queue */
     if (ready > now) {
         if (flush)
             t->st.flush_stall += ready - now;

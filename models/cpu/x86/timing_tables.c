@@ -114,6 +114,7 @@ bool x86_timing_table_init(struct x86_timing_table *t, const char *name)
         *t = (struct x86_timing_table){ .name = "286", .queue_size = 6, .fetch_width = 2,
                                         .fetch_align = 2, .bus_width = 2, .bus_cycles = 2,
                                         .agu_cycles = 2, .exception_cycles = 17,
+                                        .flush_decode = 5,
                                         .walk_cycles = 0, .posted_writes = false,
                                         .fetch_when_room = true };
         x86_timing_fill(t, 2, x86_exec_286, sizeof x86_exec_286 / sizeof x86_exec_286[0]);

@@ -1,0 +1,148 @@
+/* test_timing_286.c: instruction clock counts of the pipeline timing model
+ * with the 80286 table against the hardware captures of SingleStepTests
+ * 80286 real mode (Harris 80C286-12; /work/shared/data/singlestep/README.md):
+ * each test starts from a flushed queue; the captured clocks (CYCL entries)
+ * are compared with the clocks the model charges for the instruction.
+ * Reports exact and within-2-clocks rates per opcode file and overall; fails
+ * when the exact count drops below T286_BASELINE_EXACT. Files with status
+ * "fpu" or "undefined" and revoked tests are skipped, as in test_x86_moo. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "models/cpu/x86/timing.h"
+#include "models/cpu/x86/x86.h"
+#include "tests/lib/moo.h"
+#include "kernel/bus.h"
+#include "tests/lib/x86_test_machine.h"
+
+#ifndef T286_DIR
+#define T286_DIR "/work/shared/data/singlestep/80286-real-mode"
+#endif
+#define T286_BASELINE_EXACT 18377
+
+static const enum x86_reg_id moo_regs[MOO_NREGS] = {
+    X86_RAX, X86_RBX, X86_RCX, X86_RDX, X86_CS, X86_SS, X86_DS, X86_ES,
+    X86_RSP, X86_RBP, X86_RSI, X86_RDI, X86_RIP, X86_RFLAGS,
+};
+
+static uint32_t rd32(const uint8_t *e)
+{
+    return (uint32_t)(e[0] | (e[1] << 8) | (e[2] << 16) | ((uint32_t)e[3] << 24));
+}
+
+static void test_286_clock_counts(void **state)
+{
+    struct moo_meta *meta = moo_meta_load(T286_DIR "/metadata.json");
+    if (!meta) {
+        print_message("SingleStepTests 80286 data not found at %s: skipped\n", T286_DIR);
+        skip();
+    }
+    FILE *rf = fopen(T286_DIR "/revocation_list.txt", "rb");
+    char *revoked = NULL;
+    if (rf) {
+        fseek(rf, 0, SEEK_END);
+        long n = ftell(rf);
+        fseek(rf, 0, SEEK_SET);
+        revoked = calloc(1, (size_t)n + 1);
+        if (fread(revoked, 1, (size_t)n, rf) != (size_t)n)
+            revoked[0] = 0;
+        fclose(rf);
+    }
+    struct x86_rig rig;
+    struct cw_error err = {{0}};
+    if (x86_rig_create(&rig, 16 << 20, "profile: \"286\"\ntiming: pipeline\n", &err) != 0)
+        fail_msg("rig: %s", err.msg);
+    char **names;
+    size_t nf = moo_list(T286_DIR, &names);
+    unsigned exact = 0, near = 0, run = 0, skipped = 0;
+    const char *only = getenv("T286_ONLY");
+    for (size_t fi = 0; fi < nf; fi++) {
+        if (only && strncmp(names[fi], only, strlen(only)))
+            continue;
+        char key[16];
+        snprintf(key, sizeof key, "%s", names[fi]);
+        char *dot = strstr(key, ".MOO");
+        if (dot)
+            *dot = 0;
+        const char *status = moo_meta_status(meta, key);
+        bool skip_file = !strcmp(status, "fpu") || !strcmp(status, "undefined");
+        char path[512];
+        snprintf(path, sizeof path, "%s/%s", T286_DIR, names[fi]);
+        struct moo_file f;
+        if (moo_open(&f, path) != 0)
+            fail_msg("cannot read %s", path);
+        struct moo_test t;
+        unsigned fx = 0, fn = 0, fr = 0;
+        long diff_sum = 0;
+        while (moo_next(&f, &t)) {
+            if (skip_file || (revoked && strstr(revoked, t.hash))) {
+                skipped++;
+                continue;
+            }
+            rig.comp->type->reset(rig.comp);
+            for (uint32_t i = 0; i < t.init.nram; i++)
+                as_load(rig.mem, rd32(t.init.ram + 5 * i) & 0xffffff, t.init.ram + 5 * i + 4, 1);
+            for (int i = 0; i < MOO_NREGS; i++)
+                x86_cpu_set_reg(rig.cpu, moo_regs[i], t.init.regs[i]);
+            /* the capture starts from a flushed queue: a fresh model state */
+            struct x86_timing *tm = x86_timing_of(rig.cpu);
+            x86_timing_switch(tm, X86_TIMING_FUNCTIONAL);
+            x86_timing_switch(tm, X86_TIMING_PIPELINE);
+            uint64_t before = x86_timing_owned_cycles(tm);
+            x86_cpu_step(rig.cpu);
+            /* the captures run on to the HLT after the instruction and end
+             * with the first clock of its halt bus cycle */
+            uint32_t lin = (uint32_t)(x86_cpu_get_reg(rig.cpu, X86_CS) * 16 +
+                                      x86_cpu_get_reg(rig.cpu, X86_RIP));
+            uint8_t next = 0;
+            as_peek(rig.mem, lin & 0xffffff, &next, 1);
+            if (next == 0xf4)
+                x86_cpu_step(rig.cpu);
+            uint64_t got = x86_timing_owned_cycles(tm) - before + 1;
+            static const uint8_t zero;
+            for (uint32_t i = 0; i < t.init.nram; i++)
+                as_load(rig.mem, rd32(t.init.ram + 5 * i) & 0xffffff, &zero, 1);
+            for (uint32_t i = 0; i < t.fina.nram; i++)
+                as_load(rig.mem, rd32(t.fina.ram + 5 * i) & 0xffffff, &zero, 1);
+            long d = (long)got - (long)t.ncycles;
+            diff_sum += d;
+            fr++;
+            if (d == 0)
+                fx++;
+            if (d >= -2 && d <= 2)
+                fn++;
+        }
+        moo_close(&f);
+        run += fr;
+        exact += fx;
+        near += fn;
+        if (fr)
+            printf("%-6s exact %3u within-2 %3u of %3u, mean difference %+.1f clocks\n", key, fx, fn,
+                   fr, (double)diff_sum / fr);
+    }
+    moo_names_free(names, nf);
+    moo_meta_free(meta);
+    free(revoked);
+    x86_rig_destroy(&rig);
+    printf("80286 clock counts: %u of %u exact (%.2f%%), %u within 2 clocks (%.2f%%), %u skipped\n",
+           exact, run, run ? 100.0 * exact / run : 0.0, near, run ? 100.0 * near / run : 0.0, skipped);
+    assert_true(run > 0);
+    unsigned baseline = T286_BASELINE_EXACT;
+    if (exact < baseline)
+        fail_msg("%u exact, below the baseline %u", exact, baseline);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_286_clock_counts),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
