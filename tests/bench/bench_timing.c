@@ -51,6 +51,9 @@ int main(void)
            bench_loop("timing: pipeline\n", alu_loop, sizeof alu_loop, 30000000));
     printf("timing pipeline p6 memory-loop insns/s\t%.0f\tinsns/s\n",
            bench_loop("timing: pipeline\n", mem_loop, sizeof mem_loop, 30000000));
+    printf("timing pipeline 8086 (clock-exact bus) insns/s\t%.0f\tinsns/s\n",
+           bench_loop("profile: \"286\"\ntiming: pipeline\npipeline:\n  table: \"8086\"\n", alu_loop,
+                      sizeof alu_loop, 3000000));
     printf("timing pipeline 286 insns/s\t%.0f\tinsns/s\n",
            bench_loop("profile: \"286\"\ntiming: pipeline\n", alu_loop, sizeof alu_loop, 30000000));
     return 0;

@@ -85,6 +85,7 @@ struct biu8086 {
     bool have_insn;
     struct x86_insn in;
     uint32_t insn_lin;
+    uint32_t expect_lin;      /* where the queue's next byte comes from */
     struct b86_buscycle ev[B86_MAX_EV];
     unsigned nev;
     int vector;               /* exception/interrupt entered, or -1 */
@@ -92,6 +93,9 @@ struct biu8086 {
     struct biu8086_params params[BIU8086_NKEYS];
     struct b86_step prog[B86_MAX_STEPS];
     unsigned nprog;
+
+    /* where the clocks went (timing_pipeline.c's statistics) */
+    uint64_t *own_execute, *own_fetch, *own_data;
 
     /* recording */
     struct biu8086_cycle *rec;
@@ -144,6 +148,14 @@ struct biu8086 *biu8086_create(struct x86_cpu *cpu, const struct x86_timing_tabl
     return b;
 }
 
+void biu8086_set_owners(struct biu8086 *b, uint64_t *execute, uint64_t *fetch_stall,
+                        uint64_t *data_stall)
+{
+    b->own_execute = execute;
+    b->own_fetch = fetch_stall;
+    b->own_data = data_stall;
+}
+
 void biu8086_destroy(struct biu8086 *b)
 {
     free(b);
@@ -171,6 +183,7 @@ void biu8086_set_queue(struct biu8086 *b, uint32_t lin, const uint8_t *bytes, un
     b->fetch_ip = (uint16_t)(cpu->rip + n);
     b->fetch_lin = (b->fetch_cs_base + b->fetch_ip) & 0xfffff;
     b->fetch_suspended = false;
+    b->expect_lin = lin;
     b->t = B86_TI;
     b->eu_req = false;
 }
@@ -202,6 +215,15 @@ void biu8086_decode(struct biu8086 *b, const struct x86_insn *in)
     b->have_insn = true;
     b->in = *in;
     b->insn_lin = (uint32_t)((cpu->seg[X86_SEG_CS].base + cpu->insn_rip) & 0xfffff);
+    if (b->fetch_suspended || b->insn_lin != b->expect_lin) {
+        /* a transfer the EU program did not flush for (reset, an external
+         * interrupt, a model switch): refill the queue from here */
+        b->qn = 0;
+        b->fetch_cs_base = (uint32_t)cpu->seg[X86_SEG_CS].base;
+        b->fetch_ip = (uint16_t)cpu->insn_rip;
+        b->fetch_lin = b->insn_lin;
+        b->fetch_suspended = false;
+    }
     b->nev = 0;
     b->vector = -1;
 }
@@ -364,13 +386,16 @@ static void b86_run(struct biu8086 *b)
         unsigned qn_start = b->qn;
         uint8_t qs = B86_QS_NONE, qbyte = 0;
         bool progressed = true;
+        uint64_t *owner = b->own_execute;
         /* the EU's clock */
         while (pc < b->nprog && progressed) {
             const struct b86_step *s = &b->prog[pc];
             progressed = false;
             if (bus_waiting) {
-                if (!b->req_done)
+                if (!b->req_done) {
+                    owner = b->own_data;
                     break;
+                }
                 bus_waiting = false;
                 pc++;
                 progressed = true;
@@ -379,8 +404,10 @@ static void b86_run(struct biu8086 *b)
             switch (s->kind) {
             case B86_FIRST:
             case B86_QREAD:
-                if (b->qn == 0)
+                if (b->qn == 0) {
+                    owner = b->own_fetch;
                     break;
+                }
                 qs = s->kind == B86_FIRST ? B86_QS_FIRST : B86_QS_SUBSEQUENT;
                 qbyte = b->q[0];
                 memmove(b->q, b->q + 1, --b->qn);
@@ -430,6 +457,8 @@ static void b86_run(struct biu8086 *b)
         if (pc >= b->nprog && !bus_waiting)
             return;
     clock_done:
+        if (owner)
+            (*owner)++;
         b86_record(b, qs, qbyte);
         b86_biu_advance(b, qn_start);
         if (b->hold)
@@ -609,6 +638,7 @@ void biu8086_retire(struct biu8086 *b)
     b86_program(b);
     b86_run(b);
     b->cpu->cycles = b->clock;
+    b->expect_lin = (uint32_t)((b->cpu->seg[X86_SEG_CS].base + b->cpu->rip) & 0xfffff);
 }
 
 /* For the SingleStepTests harness: clocks after the instruction until the

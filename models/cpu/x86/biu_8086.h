@@ -36,6 +36,10 @@ struct biu8086_cycle {
 
 struct biu8086 *biu8086_create(struct x86_cpu *cpu, const struct x86_timing_table *tab);
 void biu8086_destroy(struct biu8086 *b);
+/* Counters the clocks are added to: EU working, EU waiting for a queue
+ * byte, EU waiting for its bus cycle. */
+void biu8086_set_owners(struct biu8086 *b, uint64_t *execute, uint64_t *fetch_stall,
+                        uint64_t *data_stall);
 /* Empties the queue and idles the bus at core cycle `now`. */
 void biu8086_reset(struct biu8086 *b, uint64_t now);
 /* Loads the queue with `n` bytes that were fetched from linear `lin` on

@@ -294,6 +294,11 @@ static void x86_timing_decode(void *ctx, const struct x86_insn *in)
     struct x86_timing *t = ctx;
     struct x86_cpu *cpu = t->cpu;
     if (t->b86) {
+        if (t->catch_up) {
+            t->catch_up = false;
+            t->st.functional += cpu->cycles - t->kind_since;
+        }
+        t->st.insns++;
         biu8086_decode(t->b86, in);
         return;
     }
@@ -583,6 +588,7 @@ int x86_timing_create(struct x86_cpu *cpu, struct component *c, const struct par
         t->b86 = biu8086_create(cpu, &t->tab);
         if (!t->b86)
             return cw_errorf(err, "%s: out of memory", c->name);
+        biu8086_set_owners(t->b86, &t->st.execute, &t->st.fetch_stall, &t->st.data_stall);
     }
     t->hooks = (struct x86_timing_hooks){ .decode = x86_timing_decode, .mem = x86_timing_mem,
                                           .exception = x86_timing_exception,
