@@ -349,7 +349,9 @@ static void window_key(struct window *w, struct sim *sim, const SDL_KeyboardEven
     if (down) {
         if (k->repeat)
             return; /* the guest keyboard repeats by itself (typematic) */
-        SDL_Keymod mod = SDL_GetModState();
+        /* The event's own modifier state: SDL_GetModState() is already
+         * past the events still queued (a fast Ctrl+Alt+Q from xdotool). */
+        uint16_t mod = k->keysym.mod;
         if ((mod & KMOD_CTRL) && (mod & KMOD_ALT) && window_hot_key(w, sim, k->keysym.scancode)) {
             w->swallowed[sc] = true;
             return;
