@@ -111,7 +111,7 @@ if "$CLOCKWORK" run --help 2>&1 | grep -q -- '--do'; then
         --do "keys Down Enter" \
         --do "wait serial:Starting system log daemon" --do "marker bench-init" \
         --do "wait serial:Choose the language" --do "marker bench-language" \
-        --do "stop" --until "serial:Kernel panic - not syncing" \
+        --do "stop" --until "serial:---[ end Kernel panic" \
         --serial "$WORK/cw-serial.txt" --debugcon "$WORK/cw-debugcon.txt"
     summary=$WORK/cw-boot.summary
     if ! grep -q '^--- run summary' "$summary"; then
@@ -121,8 +121,8 @@ if "$CLOCKWORK" run --help 2>&1 | grep -q -- '--do'; then
     phases=$(phase_starts "$summary" "$(startup_seconds "$summary")")
     why=$(sed -n 's/^stopped:[[:space:]]*//p' "$summary")
     # A guest kernel panic ends the run at once (--until): say so.
-    panic=$(grep -a -o 'Kernel panic - not syncing: [^]]*' "$WORK/cw-serial.txt" 2>/dev/null |
-        head -n 1 | tr -d '\r')
+    panic=$(grep -a -o 'Kernel panic - not syncing[^]]*' "$WORK/cw-serial.txt" 2>/dev/null |
+        head -n 1 | tr -d '\r' | sed 's/ *$//')
     [ -n "$panic" ] && why="guest $panic"
     for m in banner booting menu init language; do
         line=$(printf '%s\n' "$phases" | awk -F '\t' -v n="bench-$m" '$1 == n { print; exit }')
