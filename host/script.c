@@ -121,7 +121,7 @@ struct script {
 
     sim_time_t shot_period;
     char *shot_prefix;
-    uint64_t shot_frame;
+    uint64_t shot_frame, shot_hash;
     bool shot_taken;
 
     char message[1024];
@@ -1143,11 +1143,27 @@ void script_marker(struct script *s, const char *name)
         script_step_done(s, 0);
 }
 
+/* FNV-1a over the visible pixels: a frame number that moved without a
+ * visible change (a redrawn menu) makes no new file. */
+static uint64_t surface_hash(const struct display_surface *surf)
+{
+    uint64_t h = 14695981039346656037ull ^ (uint64_t)surf->width << 32 ^ (uint64_t)surf->height;
+    for (int y = 0; y < surf->height; y++) {
+        const uint32_t *row = surf->pixels + (size_t)y * (size_t)surf->stride;
+        for (int x = 0; x < surf->width; x++)
+            h = (h ^ (row[x] & 0xFFFFFF)) * 1099511628211ull;
+    }
+    return h;
+}
+
 static void script_on_shot(struct event *ev, void *opaque)
 {
     struct script *s = opaque;
     const struct display_surface *surf = script_surface(s);
-    if (surf->width > 0 && (!s->shot_taken || surf->frame != s->shot_frame)) {
+    uint64_t hash = 0;
+    if (surf->width > 0 && surf->pixels && (!s->shot_taken || surf->frame != s->shot_frame))
+        hash = surface_hash(surf);
+    if (hash && (!s->shot_taken || hash != s->shot_hash)) {
         char t[32], path[1024];
         fmt_guest_time(t, sizeof t, sim_now(s->sim));
         snprintf(path, sizeof path, "%s%s.png", s->shot_prefix, t);
@@ -1158,8 +1174,9 @@ static void script_on_shot(struct event *ev, void *opaque)
             fprintf(script_log(s), "screenshot:    %s (%dx%d)\n", path, surf->width,
                     surf->height);
         s->shot_taken = true;
-        s->shot_frame = surf->frame;
+        s->shot_hash = hash;
     }
+    s->shot_frame = surf->frame;
     event_schedule_in(s->sim, &s->shot_event, s->shot_period, EVENT_PRIO_LOW);
 }
 

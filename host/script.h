@@ -102,7 +102,7 @@ const char *script_describe(const struct script *s);
 
 /* Headless screenshots every `period` of guest time, named
  * PREFIX<guest time>.png (e.g. shot-12.500s.png), written only when the
- * frame changed since the last one. Needs a display; call before
+ * picture changed since the last one. Needs a display; call before
  * script_start. */
 void script_screenshot_every(struct script *s, sim_time_t period, const char *prefix);
 

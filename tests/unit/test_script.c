@@ -555,7 +555,8 @@ static void screenshot_step_and_periodic_screenshots(void **state)
     snprintf(prefix, sizeof prefix, "%s/every-", dir);
     snprintf(shot, sizeof shot, "%s/step.png", dir);
     fill_pixels(r, "FF0000");
-    struct at_call c1;
+    struct at_call c0, c1;
+    at(r, &c0, SIM_MS(1500), fill_pixels, "FF0000"); /* a new frame, the same picture */
     at(r, &c1, SIM_MS(2500), fill_pixels, "0000FF");
     snprintf(yaml, sizeof yaml, "- sleep: 1s\n- screenshot: %s\n- print: shot taken\n", shot);
     rig_yaml(r, yaml);
@@ -569,13 +570,15 @@ static void screenshot_step_and_periodic_screenshots(void **state)
     assert_int_equal(w, FAKE_W);
     assert_int_equal(px[0], 0xFF0000);
     free(px);
-    /* Frames changed at 0 s and 2.5 s: two periodic screenshots. */
-    char p0[300], p1[300], p2[300];
+    /* The picture changed at 0 s and 2.5 s: two periodic screenshots. */
+    char p0[300], p1[300], p2[300], p15[300];
     snprintf(p0, sizeof p0, "%s0.000s.png", prefix);
     snprintf(p1, sizeof p1, "%s1.000s.png", prefix);
+    snprintf(p15, sizeof p15, "%s2.000s.png", prefix);
     snprintf(p2, sizeof p2, "%s3.000s.png", prefix);
     assert_int_equal(access(p0, F_OK), 0);
     assert_int_equal(access(p1, F_OK), -1);
+    assert_int_equal(access(p15, F_OK), -1);
     assert_int_equal(png_read_rgb(p2, &px, &w, &h, &err), 0);
     assert_int_equal(px[0], 0x0000FF);
     free(px);
