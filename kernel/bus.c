@@ -755,10 +755,17 @@ void as_peek(struct addr_space *as, uint64_t addr, void *buf, size_t len)
 
 /* --- DMI ---------------------------------------------------------------------------- */
 
+/* The kinds an initiator's DMI accesses would hide from observers. */
+#define DMI_HIDDEN_KINDS                                                                   \
+    (BUS_KIND_BIT(BUS_FETCH) | BUS_KIND_BIT(BUS_READ) | BUS_KIND_BIT(BUS_WRITE) |           \
+     BUS_KIND_BIT(BUS_WALK_READ) | BUS_KIND_BIT(BUS_WALK_WRITE) | BUS_KIND_BIT(BUS_DMA_READ) | \
+     BUS_KIND_BIT(BUS_DMA_WRITE))
+
+/* True if an observer that wants accesses DMI would hide covers [lo, hi]. */
 static bool as_range_observed(struct addr_space *as, uint64_t lo, uint64_t hi)
 {
     for (struct bus_observer *o = as->observers; o; o = o->next)
-        if (!(hi < o->lo || lo > o->hi))
+        if ((o->kind_mask & DMI_HIDDEN_KINDS) && !(hi < o->lo || lo > o->hi))
             return true;
     return false;
 }
@@ -781,7 +788,7 @@ bool as_dmi(struct addr_space *as, uint64_t addr, bool write, struct dmi *out)
         hi = lo + (r->size - 1 - offset);
     if (addr > hi)
         return false;
-    if (as->observers && as_range_observed(as, lo, hi)) {
+    if (as_range_observed(as, lo, hi)) {
         /* Narrow to the 4 KiB page around addr, if that is unobserved. */
         uint64_t plo = addr & ~0xFFFull, phi = plo | 0xFFF;
         if (plo < lo)

@@ -219,7 +219,9 @@ void as_ram_written(struct addr_space *as, uint64_t addr, unsigned len);
 /* --- observers ------------------------------------------------------------ */
 
 /* An observer sees every transaction in [lo, hi] whose kind is in kind_mask.
- * While any observer covers a RAM range, DMI is refused there. */
+ * While an observer of memory kinds (fetch, read, write, walks, DMA) covers
+ * a RAM range, DMI is refused there; observers of other kinds (I/O, INTA,
+ * configuration) leave DMI alone. */
 typedef void (*bus_observer_fn)(void *opaque, struct addr_space *as, const struct bus_tx *tx);
 struct bus_observer;
 struct bus_observer *as_add_observer(struct addr_space *as, uint64_t lo, uint64_t hi,
