@@ -6,7 +6,7 @@
 
 #include "models/vga/cp437.h"
 
-#define SCREEN_TEXT_MAX_COLOURS 32
+#define SCREEN_TEXT_MAX_COLOURS 64
 /* The origin search gives up on cells of more colours than this: text over
  * flat ground, with a shadow and a highlight bar's edge, has a few. */
 #define SCREEN_TEXT_SEARCH_COLOURS 8
@@ -16,6 +16,8 @@
  * guest's console font may draw a few glyphs slightly differently from the
  * VGA BIOS font the table was taken from. */
 #define SCREEN_TEXT_FUZZY_DOTS 3
+/* How far (per channel, 0-255) the dots of one blended glyph may differ. */
+#define SCREEN_TEXT_BLEND_SPREAD 16
 
 void screen_text_init(struct screen_text *st)
 {
@@ -163,10 +165,9 @@ int screen_text_font_from_vga(struct screen_text *st, const struct vga_font_ifac
  * if there are more than max_colours (a picture, not text). */
 static int screen_text_cell_colours(const struct screen_text *st, const struct display_surface *s,
                                     int x, int y, int max_colours, uint8_t masks[][32],
-                                    int *count)
+                                    int *count, uint32_t *colour)
 {
     int h = st->font_height;
-    uint32_t colour[SCREEN_TEXT_MAX_COLOURS];
     int ncolours = 0, k = 0;
     for (int r = 0; r < h; r++) {
         const uint32_t *row = s->pixels + (size_t)(y + r) * (size_t)s->stride + x;
@@ -194,6 +195,48 @@ static int screen_text_cell_colours(const struct screen_text *st, const struct d
     return ncolours;
 }
 
+static bool screen_text_near(uint32_t a, uint32_t b)
+{
+    for (int shift = 0; shift < 24; shift += 8) {
+        int d = (int)(a >> shift & 0xFF) - (int)(b >> shift & 0xFF);
+        if (d > SCREEN_TEXT_BLEND_SPREAD || d < -SCREEN_TEXT_BLEND_SPREAD)
+            return false;
+    }
+    return true;
+}
+
+/* Text drawn with an alpha below one (vesamenu's command line, and its
+ * shadows) takes some of the colour of the picture under it, so one glyph
+ * has several close colours. Each colour with those near it is tried as
+ * the glyph; only printable ASCII is believed, the least common group
+ * first (the ground has more dots). */
+static int screen_text_match_blended(const struct screen_text *st, uint8_t masks[][32],
+                                     const int *count, const uint32_t *colour, int ncolours)
+{
+    int best = -1, best_count = 0;
+    bool seed_done[SCREEN_TEXT_MAX_COLOURS] = {false};
+    for (int k = 0; k < ncolours; k++) {
+        if (seed_done[k])
+            continue;
+        uint8_t group[32] = {0};
+        int n = 0;
+        for (int j = 0; j < ncolours; j++) {
+            if (!screen_text_near(colour[k], colour[j]))
+                continue;
+            seed_done[j] = true;
+            n += count[j];
+            for (int r = 0; r < st->font_height; r++)
+                group[r] |= masks[j][r];
+        }
+        int code = screen_text_lookup(st, group);
+        if (screen_text_printable(code) && (best < 0 || n < best_count)) {
+            best = code;
+            best_count = n;
+        }
+    }
+    return best;
+}
+
 static int screen_text_match_at(const struct screen_text *st, const struct display_surface *s,
                                 int x, int y, bool fuzzy)
 {
@@ -203,8 +246,9 @@ static int screen_text_match_at(const struct screen_text *st, const struct displ
     /* The glyph is drawn in one colour, so one colour's dots are the glyph. */
     uint8_t masks[SCREEN_TEXT_MAX_COLOURS][32];
     int count[SCREEN_TEXT_MAX_COLOURS];
+    uint32_t colour[SCREEN_TEXT_MAX_COLOURS];
     int ncolours =
-        screen_text_cell_colours(st, s, x, y, SCREEN_TEXT_MAX_COLOURS, masks, count);
+        screen_text_cell_colours(st, s, x, y, SCREEN_TEXT_MAX_COLOURS, masks, count, colour);
     if (ncolours < 0)
         return -1;
     if (ncolours == 1)
@@ -229,7 +273,15 @@ static int screen_text_match_at(const struct screen_text *st, const struct displ
      * between two flat areas of a picture, not a character. */
     if (matches > 1 && !ascii)
         return -1;
-    if (best >= 0 || !fuzzy || ncolours != 2)
+    /* Block, line and symbol glyphs are believed on plain ground (with a
+     * shadow at most): over a picture, flat shapes are everywhere. */
+    if (best >= 0 && !ascii && ncolours > 3)
+        return -1;
+    if (best >= 0 || !fuzzy)
+        return best;
+    if (ncolours > 2)
+        return screen_text_match_blended(st, masks, count, colour, ncolours);
+    if (ncolours != 2)
         return best;
     int d0, d1;
     int c0 = screen_text_nearest(st, masks[0], &d0), c1 = screen_text_nearest(st, masks[1], &d1);
@@ -280,7 +332,9 @@ static bool screen_text_letter_at(const struct screen_text *st, const struct dis
     if (st->letter_anchor_row < 0) {
         uint8_t masks[SCREEN_TEXT_SEARCH_COLOURS][32];
         int count[SCREEN_TEXT_SEARCH_COLOURS];
-        int n = screen_text_cell_colours(st, s, x, y, SCREEN_TEXT_SEARCH_COLOURS, masks, count);
+        uint32_t colour[SCREEN_TEXT_SEARCH_COLOURS];
+        int n = screen_text_cell_colours(st, s, x, y, SCREEN_TEXT_SEARCH_COLOURS, masks, count,
+                                         colour);
         for (int k = 0; k < n && n > 1; k++)
             if (screen_text_letter(screen_text_lookup(st, masks[k])))
                 return true;

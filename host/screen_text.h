@@ -74,12 +74,16 @@ size_t screen_text_read(struct screen_text *st, const struct display_iface *d, c
  * digits. The previous origin is kept while the surface keeps its size and
  * at least SCREEN_TEXT_KEEP_LETTERS cells read as letters there; otherwise
  * the origins are searched, at most once per frame, skipping cells that
- * lie over one-coloured blocks only. A two-colour cell that matches no
- * glyph exactly reads as the single nearest printable ASCII glyph within
- * 3 dots (console fonts differ from the BIOS font in a few dots). Cells
- * that are one colour, match nothing, or where two colours both match a
- * non-ASCII glyph (the edge between two flat areas of a picture, such as
- * upper and lower half blocks) read as spaces. */
+ * lie over one-coloured blocks only. When no colour is exactly a glyph:
+ * in a cell of more colours, each colour with the colours close to it
+ * (text drawn with an alpha below one over a picture) may read as a
+ * printable ASCII glyph; a two-colour cell reads as the single nearest
+ * printable ASCII glyph within 3 dots (console fonts differ from the BIOS
+ * font in a few dots). Block, line and symbol glyphs are read only in
+ * cells of at most three colours. Cells that are one colour, match
+ * nothing, or where two colours both match a non-ASCII glyph (the edge
+ * between two flat areas of a picture, such as upper and lower half
+ * blocks) read as spaces. */
 #define SCREEN_TEXT_KEEP_LETTERS 3
 size_t screen_text_match(struct screen_text *st, const struct display_surface *s, char *buf,
                          size_t len);

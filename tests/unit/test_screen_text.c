@@ -418,6 +418,32 @@ static void test_vesamenu_picture_reads_blank(void **state)
     free((void *)s.pixels);
 }
 
+static void test_vesamenu_command_line_blended_over_picture(void **state)
+{
+    (void)state;
+    static uint8_t rom_font[256 * 32];
+    if (!load_rom_font(rom_font))
+        skip();
+    struct screen_text st;
+    screen_text_init(&st);
+    screen_text_set_font(&st, rom_font, 16);
+    /* 600x24 from (5, 370) of the menu after Tab: the command line editor
+     * on row 23, drawn with an alpha below one over the splash's curves
+     * and the swirl, so each glyph has several close colours (and its
+     * shadow too). The grid is at (3, 6) of the crop. */
+    struct display_surface s = load_frame("tests/unit/data/vesamenu-cmdline.png", 1);
+    char buf[4096];
+    screen_text_match(&st, &s, buf, sizeof buf);
+    assert_int_equal(st.origin_x, 3);
+    assert_int_equal(st.origin_y, 6);
+    assert_string_equal(buf,
+                        "> /install.amd/vmlinuz vga=788 initrd=/install.amd/initrd.gz --- quiet    ");
+    /* Exact matching alone reads the cells over the gradient as nothing:
+     * the '=' of "vga=788" (column 26) has glyph dots of two colours. */
+    assert_int_equal(screen_text_match_cell(&st, &s, 3 + 26 * 8, 6), -1);
+    free((void *)s.pixels);
+}
+
 static double cpu_ms(void)
 {
     struct timespec t;
@@ -485,6 +511,7 @@ int main(void)
         cmocka_unit_test(test_font_from_guest_plane2_on_vbe_screen),
         cmocka_unit_test(test_vesamenu_menu_frame),
         cmocka_unit_test(test_vesamenu_picture_reads_blank),
+        cmocka_unit_test(test_vesamenu_command_line_blended_over_picture),
         cmocka_unit_test(test_vesamenu_full_screen_is_cheap),
     };
     return cmocka_run_group_tests(tests, setup, NULL);
