@@ -210,6 +210,7 @@ struct x86_cpu {
     struct x87 fpu;
     int cpl;
     enum x86_profile profile;
+    bool i8086;        /* profile 8086: the 286 profile with the 8086's differences (x86_8086.c) */
     struct x86_cpuid_cfg cpuid;
 
     /* derived mode */
@@ -407,6 +408,16 @@ int x86_decode(struct x86_insn *in, int bits, x86_fetch_fn fetch, void *ctx);
 int x86_decode_buf(struct x86_insn *in, int bits, const uint8_t *buf, unsigned avail,
                    x86_fetch_fn more, void *ctx);
 
+/* --- 8086 profile (x86_8086.c) ------------------------------------------ */
+/* Decoder of the 8086's opcode map (aliases 60-6F, C0/C1, C8/C9, POP CS, no #UD). */
+int x86_8086_decode(struct x86_insn *in, const uint8_t *buf, unsigned avail, x86_fetch_fn more,
+                    void *ctx);
+/* Executes the instructions whose 8086 behaviour differs; false: the core's. */
+bool x86_8086_exec(struct x86_cpu *cpu, struct x86_insn *in);
+/* A word at offset FFFF: two byte accesses, the second at offset 0. */
+uint64_t x86_8086_read_wrap(struct x86_cpu *cpu, int seg, uint64_t off, unsigned size);
+void x86_8086_write_wrap(struct x86_cpu *cpu, int seg, uint64_t off, unsigned size, uint64_t v);
+
 /* --- fast memory access --------------------------------------------------- */
 
 static inline void x86_seg_fault(struct x86_cpu *cpu, int seg)
@@ -480,11 +491,17 @@ static inline void x86_write_lin(struct x86_cpu *cpu, uint64_t lin, unsigned siz
 
 static inline uint64_t x86_read(struct x86_cpu *cpu, int seg, uint64_t off, unsigned size)
 {
+    if (X86_UNLIKELY(cpu->i8086) && off + size - 1 > 0xffff)
+        return x86_8086_read_wrap(cpu, seg, off, size);
     return x86_read_lin(cpu, x86_lin(cpu, seg, off, size, false), size);
 }
 
 static inline void x86_write(struct x86_cpu *cpu, int seg, uint64_t off, unsigned size, uint64_t v)
 {
+    if (X86_UNLIKELY(cpu->i8086) && off + size - 1 > 0xffff) {
+        x86_8086_write_wrap(cpu, seg, off, size, v);
+        return;
+    }
     x86_write_lin(cpu, x86_lin(cpu, seg, off, size, true), size, v);
 }
 
