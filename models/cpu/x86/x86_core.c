@@ -81,6 +81,8 @@ void x86_set_flags(struct x86_cpu *cpu, uint32_t value, uint32_t mask)
     f = (f | 2u) & ~0xffc08028u; /* bit 1 reads 1; 3, 5, 15, 22-31 read 0 */
     if (cpu->profile == X86_PROFILE_286)
         f &= 0xffffu;
+    if (X86_UNLIKELY(cpu->i8086))
+        f |= 0xf000u; /* the 8086's bits 12-15 read 1 */
     cpu->eflags = f;
     if ((f ^ old) & X86_VM)
         x86_update_mode(cpu);
@@ -1510,6 +1512,8 @@ static void x86_exec(struct x86_cpu *cpu, struct x86_insn *in)
 
     if (X86_UNLIKELY(in->lock) && cpu->profile != X86_PROFILE_286)
         x86_lock_check(cpu, in); /* the 286 accepts LOCK anywhere */
+    if (X86_UNLIKELY(cpu->i8086) && x86_8086_exec(cpu, in))
+        return;
     if (op >= 0x100) {
         x86_exec_0f(cpu, in);
         return;
@@ -2252,7 +2256,8 @@ static struct x86_insn *x86_fetch_decode(struct x86_cpu *cpu)
     cpu->cur = in;
     if (X86_UNLIKELY(cpu->markers_pending))
         x86_check_markers(cpu);
-    int rc = x86_decode_buf(in, bits, buf, avail, x86_fetch_more, cpu);
+    int rc = X86_UNLIKELY(cpu->i8086) ? x86_8086_decode(in, buf, avail, x86_fetch_more, cpu)
+                                      : x86_decode_buf(in, bits, buf, avail, x86_fetch_more, cpu);
     if (X86_UNLIKELY(rc != 0)) {
         if (rc == X86_EXC_UD)
             x86_undefined(cpu);
