@@ -15,7 +15,7 @@ static const struct param_desc x86_cpu_params[] = {
     { "io", PARAM_SPACE, "io", "I/O port address space", false },
     { "interrupt-controller", PARAM_COMPONENT, NULL,
       "component exporting \"intack\" (the 8259 or an APIC)", true },
-    { "profile", PARAM_STRING, "p6", "behaviour profile: 286, 386 or p6", false },
+    { "profile", PARAM_STRING, "p6", "behaviour profile: 8086, 286, 386 or p6", false },
     { "timing", PARAM_STRING, "functional", "timing model: functional or pipeline", false },
     { "pipeline", PARAM_NODE, NULL,
       "pipeline timing overrides {table, queue-size, fetch-width, bus-cycles, dram, ...}", true },
@@ -105,6 +105,12 @@ static void x86_cpu_reset_state(struct x86_cpu *cpu)
         x86_seg_set(&cpu->seg[s], 0, 0, 0xffff, 0x93);
     x86_seg_set(&cpu->seg[X86_SEG_CS], 0xf000,
                 cpu->profile == X86_PROFILE_286 ? 0xff0000u : 0xffff0000u, 0xffff, 0x9b);
+    if (cpu->i8086) {
+        /* the 8086 starts at FFFF:0000 with FLAGS bits 12-15 reading 1 */
+        x86_seg_set(&cpu->seg[X86_SEG_CS], 0xffff, 0xffff0u, 0xffff, 0x9b);
+        cpu->rip = 0;
+        cpu->eflags = 0xf002;
+    }
     x86_seg_set(&cpu->seg[X86_SEG_LDTR], 0, 0, 0xffff, 0x82);
     x86_seg_set(&cpu->seg[X86_SEG_TR], 0, 0, 0xffff, 0x8b);
     cpu->gdt_base = cpu->idt_base = 0;
@@ -180,7 +186,8 @@ static void x86_pin_a20(void *opaque, int line, int level)
 {
     struct x86_cpu *cpu = opaque;
     cpu->a20_level = level;
-    uint64_t mask = level ? ~0ull : ~(1ull << 20);
+    /* the 8086 has 20 address lines: addresses always wrap at 1 MiB */
+    uint64_t mask = level && !cpu->i8086 ? ~0ull : ~(1ull << 20);
     if (mask != cpu->a20_mask) {
         cpu->a20_mask = mask;
         x86_tlb_flush(cpu, true);
@@ -506,6 +513,8 @@ void x86_cpu_set_reg(struct x86_cpu *cpu, enum x86_reg_id r, uint64_t v)
         cpu->eflags = ((uint32_t)v | 2u) & ~0xffc08028u;
         if (cpu->profile == X86_PROFILE_286)
             cpu->eflags &= cpu->pe ? 0x7fffu : 0x0fffu;
+        if (cpu->i8086)
+            cpu->eflags |= 0xf000u;
         cpu->attention = true;
         x86_update_mode(cpu);
         break;
@@ -622,14 +631,18 @@ static int x86_cpu_create(struct component *c, const struct params *p, struct cw
         return params_error(p, "io", err, "unknown address space");
 
     const char *prof = params_string(p, "profile");
-    if (!strcmp(prof, "286"))
+    if (!strcmp(prof, "8086")) {
+        cpu->profile = X86_PROFILE_286; /* real-mode 286 with the 8086's differences */
+        cpu->i8086 = true;
+    } else if (!strcmp(prof, "286"))
         cpu->profile = X86_PROFILE_286;
     else if (!strcmp(prof, "386"))
         cpu->profile = X86_PROFILE_386;
     else if (!strcmp(prof, "p6"))
         cpu->profile = X86_PROFILE_P6;
     else
-        return params_error(p, "profile", err, "unknown profile '%s'; expected 286, 386 or p6", prof);
+        return params_error(p, "profile", err,
+                            "unknown profile '%s'; expected 8086, 286, 386 or p6", prof);
 
     const char *vendor = params_string(p, "cpuid-vendor");
     if (strlen(vendor) != 12)
@@ -671,7 +684,7 @@ static int x86_cpu_create(struct component *c, const struct params *p, struct cw
     cpu->ini.name = c->name;
     cpu->ini.run = x86_cpu_run;
     cpu->ini.opaque = cpu;
-    cpu->a20_mask = ~0ull;
+    cpu->a20_mask = cpu->i8086 ? ~(1ull << 20) : ~0ull;
     cpu->a20_level = 1;
     cpu->time_origin = sim_now(c->sim);
     cpu->delivering = -1;
