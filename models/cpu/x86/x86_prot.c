@@ -196,6 +196,12 @@ static void x86_stack_push(struct x86_cpu *cpu, struct x86_stack *st, unsigned s
 {
     uint64_t m = st->big ? 0xffffffffull : 0xffffull;
     uint64_t sp = (st->sp - size) & m;
+    if (X86_UNLIKELY(cpu->i8086) && sp + size - 1 > 0xffff) {
+        /* the 8086 wraps a word at offset FFFF to offset 0 */
+        x86_8086_write_wrap(cpu, X86_SEG_SS, sp, size, v);
+        st->sp = sp;
+        return;
+    }
     if (sp < st->seg.lo || sp + size - 1 > st->seg.hi)
         x86_fault(cpu, st->vec, st->err, true);
     x86_write_lin_slow(cpu, (st->seg.base + sp) & 0xffffffffu, size, v, st->user);
@@ -825,8 +831,8 @@ static void x86_deliver_real(struct x86_cpu *cpu, int vec, uint64_t ret_rip)
     struct x86_stack st;
     x86_stack_current(cpu, &st);
     uint32_t fl = x86_get_flags(cpu);
-    if (cpu->profile == X86_PROFILE_286)
-        fl &= 0x0fff;
+    if (cpu->profile == X86_PROFILE_286 && !cpu->i8086)
+        fl &= 0x0fff; /* the 8086 pushes bits 12-15 as 1 */
     x86_stack_push(cpu, &st, 2, fl);
     x86_stack_push(cpu, &st, 2, cpu->seg[X86_SEG_CS].sel);
     x86_stack_push(cpu, &st, 2, ret_rip);
