@@ -1087,7 +1087,7 @@ static void x86_fxsave_rstor(struct x86_cpu *cpu, const struct x86_insn *in, boo
         memset(image, 0, sizeof image);
         x87_fxsave(&cpu->fpu, image, form64);
         memcpy(image + 24, &cpu->mxcsr, 4);
-        uint32_t mask = 0xffbf;
+        uint32_t mask = 0xffff; /* MXCSR_MASK: DAZ supported */
         memcpy(image + 28, &mask, 4);
         for (unsigned r = 0; r < (cpu->long64 ? 16u : 8u); r++)
             memcpy(image + 160 + 16 * r, cpu->xmm[r], 16);
@@ -1953,6 +1953,11 @@ static void x86_exec_0f(struct x86_cpu *cpu, struct x86_insn *in)
     uint64_t a, b, r;
     struct x86_rmw w;
 
+    if (x86_sse_owns(op)) {
+        x86_sse_exec(cpu, in);
+        return;
+    }
+
     switch (op) {
     case 0x00: x86_group6(cpu, in); return;
     case 0x01: x86_group7(cpu, in); return;
@@ -2088,6 +2093,10 @@ static void x86_exec_0f(struct x86_cpu *cpu, struct x86_insn *in)
             if (!(cpu->cpuid.feat_edx & (1u << 24)))
                 x86_undefined(cpu);
             x86_fxsave_rstor(cpu, in, sub == 1);
+            return;
+        }
+        if ((sub == 2 || sub == 3) && in->mem) { /* LDMXCSR, STMXCSR */
+            x86_sse_exec(cpu, in);
             return;
         }
         x86_undefined(cpu);

@@ -39,7 +39,7 @@ static const struct param_desc x86_cpu_params[] = {
 
 /* Features this core implements (CPUID leaf 1 EDX): FPU, PSE, TSC, MSR,
  * PAE, CX8, PGE, CMOV, FXSR for every profile. The p6 profile adds SEP,
- * MTRR, PAT, PSE-36, CLFSH, SSE, SSE2 (leaf 1), CX16 (leaf 1 ECX), and
+ * MTRR, PAT, PSE-36, CLFSH, MMX, SSE, SSE2 (leaf 1), CX16 (leaf 1 ECX), and
  * SYSCALL, NX, RDTSCP, LM (0x80000001 EDX) with LAHF/SAHF in 64-bit mode
  * (0x80000001 ECX). No APIC: this machine is 8259-only, so Linux keeps the
  * 8259 and the PIT (see docs/cpu.md). */
@@ -47,7 +47,8 @@ static const struct param_desc x86_cpu_params[] = {
     ((1u << 0) | (1u << 3) | (1u << 4) | (1u << 5) | (1u << 6) | (1u << 8) | (1u << 13) | \
      (1u << 15) | (1u << 24))
 #define X86_FEAT_P6 \
-    ((1u << 11) | (1u << 12) | (1u << 16) | (1u << 17) | (1u << 19) | (1u << 25) | (1u << 26))
+    ((1u << 11) | (1u << 12) | (1u << 16) | (1u << 17) | (1u << 19) | (1u << 23) | (1u << 25) | \
+     (1u << 26))
 #define X86_FEAT_ECX_P6 (1u << 13)
 #define X86_EXT_EDX_P6 ((1u << 11) | (1u << 20) | (1u << 27) | (1u << 29))
 #define X86_EXT_ECX_P6 (1u << 0)

@@ -112,6 +112,7 @@ struct x86_insn {
     uint8_t seg;       /* segment of the memory operand */
     uint8_t rep;       /* 0, 0xf2 or 0xf3 */
     bool lock;
+    bool pfx66;        /* 66 prefix seen (SSE mandatory prefix) */
     bool seg_override;
     bool has_modrm;
     uint8_t rex;       /* 0 if none */
@@ -378,6 +379,10 @@ void x86_desc_set_accessed(struct x86_cpu *cpu, uint64_t addr, uint64_t raw);
 /* Loads CS from a checked code descriptor with the given CPL. */
 void x86_load_cs(struct x86_cpu *cpu, uint16_t sel, uint64_t raw, uint64_t addr, int cpl);
 void x86_null_inaccessible_segs(struct x86_cpu *cpu);
+
+/* --- SIMD unit (x86_sse.c) ----------------------------------------------- */
+bool x86_sse_owns(unsigned op);  /* 0F opcode (low byte) executed by the SIMD unit */
+void x86_sse_exec(struct x86_cpu *cpu, struct x86_insn *in);
 
 /* --- long mode (x86_long.c) ---------------------------------------------- */
 static inline bool x86_canonical(uint64_t a)

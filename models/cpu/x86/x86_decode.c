@@ -41,21 +41,21 @@ static const uint8_t x86_map1[256] = {
 
 static const uint8_t x86_map2[256] = {
     /* 00 */ M, M, M, M, BAD, 0, 0, 0, 0, 0, BAD, 0, BAD, M, BAD, BAD,
-    /* 10 */ BAD, BAD, BAD, BAD, BAD, BAD, BAD, BAD, M, M, M, M, M, M, M, M,
-    /* 20 */ M, M, M, M, BAD, BAD, BAD, BAD, BAD, BAD, BAD, BAD, BAD, BAD, BAD, BAD,
+    /* 10 */ M, M, M, M, M, M, M, M, M, M, M, M, M, M, M, M,
+    /* 20 */ M, M, M, M, BAD, BAD, BAD, BAD, M, M, M, M, M, M, M, M,
     /* 30 */ 0, 0, 0, 0, 0, 0, BAD, BAD, BAD, BAD, BAD, BAD, BAD, BAD, BAD, BAD,
     /* 40 */ M, M, M, M, M, M, M, M, M, M, M, M, M, M, M, M,
-    /* 50 */ BAD, BAD, BAD, BAD, BAD, BAD, BAD, BAD, BAD, BAD, BAD, BAD, BAD, BAD, BAD, BAD,
-    /* 60 */ BAD, BAD, BAD, BAD, BAD, BAD, BAD, BAD, BAD, BAD, BAD, BAD, BAD, BAD, BAD, BAD,
-    /* 70 */ BAD, BAD, BAD, BAD, BAD, BAD, BAD, BAD, BAD, BAD, BAD, BAD, BAD, BAD, BAD, BAD,
+    /* 50 */ M, M, M, M, M, M, M, M, M, M, M, M, M, M, M, M,
+    /* 60 */ M, M, M, M, M, M, M, M, M, M, M, M, M, M, M, M,
+    /* 70 */ M | IB, M | IB, M | IB, M | IB, M, M, M, 0, BAD, BAD, BAD, BAD, BAD, BAD, M, M,
     /* 80 */ IZ, IZ, IZ, IZ, IZ, IZ, IZ, IZ, IZ, IZ, IZ, IZ, IZ, IZ, IZ, IZ,
     /* 90 */ M, M, M, M, M, M, M, M, M, M, M, M, M, M, M, M,
     /* A0 */ 0, 0, 0, M, M | IB, M, BAD, BAD, 0, 0, 0, M, M | IB, M, M, M,
     /* B0 */ M, M, M, M, M, M, M, M, BAD, M, M | IB, M, M, M, M, M,
-    /* C0 */ M, M, BAD, BAD, BAD, BAD, BAD, M, 0, 0, 0, 0, 0, 0, 0, 0,
-    /* D0 */ BAD, BAD, BAD, BAD, BAD, BAD, BAD, BAD, BAD, BAD, BAD, BAD, BAD, BAD, BAD, BAD,
-    /* E0 */ BAD, BAD, BAD, BAD, BAD, BAD, BAD, BAD, BAD, BAD, BAD, BAD, BAD, BAD, BAD, BAD,
-    /* F0 */ BAD, BAD, BAD, BAD, BAD, BAD, BAD, BAD, BAD, BAD, BAD, BAD, BAD, BAD, BAD, BAD,
+    /* C0 */ M, M, M | IB, M, M | IB, M | IB, M | IB, M, 0, 0, 0, 0, 0, 0, 0, 0,
+    /* D0 */ M, M, M, M, M, M, M, M, M, M, M, M, M, M, M, M,
+    /* E0 */ M, M, M, M, M, M, M, M, M, M, M, M, M, M, M, M,
+    /* F0 */ M, M, M, M, M, M, M, M, M, M, M, M, M, M, M, M,
 };
 
 struct x86_decoder {
@@ -210,6 +210,7 @@ int x86_decode_buf(struct x86_insn *in, int bits, const uint8_t *buf, unsigned a
     in->base = in->index = -1;
     in->disp = 0;
     in->rip_rel = false;
+    in->pfx66 = false;
     for (;;) {
         b = x86_decode_byte(&d);
         if (b < 0)
@@ -239,6 +240,7 @@ int x86_decode_buf(struct x86_insn *in, int bits, const uint8_t *buf, unsigned a
     }
     if (d.failed)
         return d.pos >= d.max_len ? X86_EXC_GP : -2;
+    in->pfx66 = opsize_pfx; /* also a mandatory prefix of SSE instructions */
 
     if (bits == 64) {
         in->opsize = (in->rex & 8) ? 8 : opsize_pfx ? 2 : 4;
