@@ -1,6 +1,6 @@
 /* test_x86_modes.c: runs the nasm CPU mode test programs (tests/cpu/NAME.asm:
  * protected mode switches, paging, exceptions, task switches, virtual-8086
- * mode) on a small machine through the normal run loop (sim_run) and
+ * mode, long mode) on a small machine through the normal run loop (sim_run) and
  * checks the exit code they report on port 0xF4 (harness.inc). nasm is run
  * at test time; without it the tests are skipped with a message. */
 #include <setjmp.h>
@@ -96,6 +96,7 @@ static void test_exceptions(void **state) { run_program("exceptions"); }
 static void test_paging(void **state) { run_program("paging"); }
 static void test_task_switch(void **state) { run_program("task_switch"); }
 static void test_v86(void **state) { run_program("v86"); }
+static void test_long_mode(void **state) { run_program("long_mode"); }
 
 int main(void)
 {
@@ -105,6 +106,7 @@ int main(void)
         cmocka_unit_test(test_paging),
         cmocka_unit_test(test_task_switch),
         cmocka_unit_test(test_v86),
+        cmocka_unit_test(test_long_mode),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
