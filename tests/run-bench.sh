@@ -84,6 +84,16 @@ add_row() {
     printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$1" "$2" "$3" "$4" "$5" "$6" "$7" >> "$ROWS"
 }
 
+load_now() {
+    uptime 2>/dev/null | sed -n 's/.*load average[s]*: *\([0-9.]*\).*/\1/p'
+}
+ncpu=$(getconf _NPROCESSORS_ONLN 2>/dev/null)
+load_start=$(load_now)
+if [ -n "$load_start" ] && [ -n "$ncpu" ] &&
+        awk -v l="$load_start" -v n="$ncpu" 'BEGIN { exit !(l > n) }'; then
+    say "the host is busy (load average $load_start on $ncpu CPUs): expect low numbers"
+fi
+
 # --- 1. benchmark programs ------------------------------------------------------
 
 failed=0
@@ -240,9 +250,8 @@ fi
 
 cpu=$(sed -n 's/^model name[[:space:]]*:[[:space:]]*//p' /proc/cpuinfo 2>/dev/null | head -n 1)
 [ -n "$cpu" ] || cpu=$(sysctl -n machdep.cpu.brand_string 2>/dev/null)
-ncpu=$(getconf _NPROCESSORS_ONLN 2>/dev/null)
-load=$(uptime 2>/dev/null | sed -n 's/.*load average[s]*: *//p')
-add_row "host" "$(uname -sm)" "-" "-" "-" "-" "${cpu:-unknown CPU}, ${ncpu:-?} CPUs, load average ${load:-?} at the end"
+add_row "host" "$(uname -sm)" "-" "-" "-" "-" \
+    "${cpu:-unknown CPU}, ${ncpu:-?} CPUs, 1-minute load average ${load_start:-?} at the start, $(load_now) at the end"
 add_row "date" "$(date -u +%Y-%m-%dT%H:%MZ)" "-" "-" "-" "-" "$(git rev-parse --short HEAD 2>/dev/null)"
 
 mkdir -p "$(dirname "$TSV")"

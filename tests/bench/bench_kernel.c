@@ -11,10 +11,11 @@
  * BIOS, high RAM, an MMIO device) and an I/O space with a dozen port
  * ranges, so region lookup is neither trivial nor artificial.
  *
- * Rates are per second of CPU time of this (single-threaded) process, so
- * that other load on a shared host does not distort them much.
+ * Rates are per second of CPU time of this (single-threaded) process, the
+ * best of three rounds, so that other load on a shared host distorts them
+ * as little as possible.
  *
- * Usage: bench_kernel [SECONDS]   (CPU time per measurement, default 0.5) */
+ * Usage: bench_kernel [SECONDS]   (CPU time per round, default 0.3) */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,7 +28,16 @@
 #include "kernel/signal.h"
 #include "kernel/sim.h"
 
-static double bench_seconds = 0.5;
+static double bench_seconds = 0.3;
+
+/* Each rate is measured BENCH_ROUNDS times and the best is kept: on a
+ * shared host, interference only ever makes a round slower. */
+#define BENCH_ROUNDS 3
+
+static double bench_best(double best, double rate)
+{
+    return rate > best ? rate : best;
+}
 
 static double now_s(void)
 {
@@ -167,17 +177,21 @@ static double bench_events(size_t copies)
 {
     struct bench_event_rig rig;
     bench_event_rig_create(&rig, copies);
-    uint64_t batch = 1 << 20;
-    double t0 = now_s(), t = t0;
-    while (t - t0 < bench_seconds) {
-        struct sim_limits lim = { SIM_TIME_MAX, sim_events_fired(rig.sim) + batch, 0 };
-        sim_run(rig.sim, &lim);
-        t = now_s();
+    uint64_t batch = 1 << 18;
+    double best = 0;
+    for (int round = 0; round < BENCH_ROUNDS; round++) {
+        uint64_t fired0 = sim_events_fired(rig.sim);
+        double t0 = now_s(), t = t0;
+        while (t - t0 < bench_seconds) {
+            struct sim_limits lim = { SIM_TIME_MAX, sim_events_fired(rig.sim) + batch, 0 };
+            sim_run(rig.sim, &lim);
+            t = now_s();
+        }
+        best = bench_best(best, (double)(sim_events_fired(rig.sim) - fired0) / (t - t0));
     }
-    uint64_t fired = sim_events_fired(rig.sim);
     bench_sink += rig.pic.edges;
     bench_event_rig_destroy(&rig);
-    return (double)fired / (t - t0);
+    return best;
 }
 
 /* --- bus ------------------------------------------------------------------------ */
@@ -337,22 +351,49 @@ static double bench_bus(enum bench_bus_kind kind, bool observed)
                               bench_count_tx, &rig);
     static uint64_t ram_addr[BENCH_NADDR];
     bench_ram_pattern(ram_addr);
-    uint64_t done = 0, batch = 1 << 20;
-    double t0 = now_s(), t = t0;
-    while (t - t0 < bench_seconds) {
-        bench_bus_batch(&rig, kind, batch, ram_addr);
-        done += batch;
-        t = now_s();
+    uint64_t batch = 1 << 18;
+    double best = 0;
+    for (int round = 0; round < BENCH_ROUNDS; round++) {
+        uint64_t done = 0;
+        double t0 = now_s(), t = t0;
+        while (t - t0 < bench_seconds) {
+            bench_bus_batch(&rig, kind, batch, ram_addr);
+            done += batch;
+            t = now_s();
+        }
+        best = bench_best(best, (double)done / (t - t0));
     }
     if (obs)
         as_remove_observer(kind == BENCH_IO ? rig.io : rig.mem, obs);
     bench_sink += rig.observed;
     sim_destroy(rig.sim);
-    return (double)done / (t - t0);
+    return best;
 }
 
-/* The same RAM pattern through DMI pointers, as the CPU's fast path does:
- * one as_dmi per region, then plain loads and stores. */
+/* `n` accesses of the RAM pattern through two DMI pointers (low and high
+ * RAM), reads and writes alternating, as the CPU's fast path does them. */
+static uint64_t bench_dmi_batch(const struct dmi *low, const struct dmi *high,
+                                const uint64_t *ram_addr, uint64_t n)
+{
+    uint64_t acc = 0;
+    for (uint64_t i = 0; i < n; i++) {
+        uint64_t addr = ram_addr[(i >> 1) & (BENCH_NADDR - 1)];
+        const struct dmi *d = addr <= low->hi ? low : high;
+        uint8_t *p = d->host + (addr - d->lo);
+        uint32_t v;
+        if (i & 1) {
+            v = (uint32_t)i;
+            memcpy(p, &v, 4);
+        } else {
+            memcpy(&v, p, 4);
+            acc += v;
+        }
+    }
+    return acc;
+}
+
+/* The same RAM pattern through DMI: one as_dmi per region, then plain
+ * loads and stores. */
 static double bench_dmi(void)
 {
     struct bench_bus_rig rig;
@@ -365,28 +406,20 @@ static double bench_dmi(void)
     }
     static uint64_t ram_addr[BENCH_NADDR];
     bench_ram_pattern(ram_addr);
-    uint64_t done = 0, batch = 1 << 22, acc = 0;
-    double t0 = now_s(), t = t0;
-    while (t - t0 < bench_seconds) {
-        for (uint64_t i = 0; i < batch; i++) {
-            uint64_t addr = ram_addr[(i >> 1) & (BENCH_NADDR - 1)];
-            const struct dmi *d = addr <= low.hi ? &low : &high;
-            uint8_t *p = d->host + (addr - d->lo);
-            uint32_t v;
-            if (i & 1) {
-                v = (uint32_t)i;
-                memcpy(p, &v, 4);
-            } else {
-                memcpy(&v, p, 4);
-                acc += v;
-            }
+    uint64_t batch = 1 << 20;
+    double best = 0;
+    for (int round = 0; round < BENCH_ROUNDS; round++) {
+        uint64_t done = 0;
+        double t0 = now_s(), t = t0;
+        while (t - t0 < bench_seconds) {
+            bench_sink += bench_dmi_batch(&low, &high, ram_addr, batch);
+            done += batch;
+            t = now_s();
         }
-        done += batch;
-        t = now_s();
+        best = bench_best(best, (double)done / (t - t0));
     }
-    bench_sink += acc;
     sim_destroy(rig.sim);
-    return (double)done / (t - t0);
+    return best;
 }
 
 int main(int argc, char **argv)
