@@ -7,6 +7,8 @@
  * tininess detected after rounding (as x86 does). */
 #include "models/cpu/x86/sfp.h"
 
+#include <stddef.h>
+
 struct sfp_info {
     unsigned prec;      /* significand bits including the hidden one */
     int32_t emin, emax;
@@ -23,6 +25,7 @@ enum { SFP_ZEROC, SFP_FINITE, SFP_INFC, SFP_NANC };
 
 struct sfp_val {
     bool sign;
+    bool den;          /* a denormal operand (DE unless a NaN or invalid wins) */
     int cls;
     int32_t exp;
     uint64_t sig;
@@ -87,6 +90,7 @@ static struct sfp_val sfp_unpack(struct sfp_env *e, enum sfp_fmt f, uint64_t a, 
     v.sign = (a >> sfp_sign_shift(f)) & 1;
     v.exp = 0;
     v.sig = 0;
+    v.den = false;
     if (ex == sfp_exp_max(f)) {
         v.cls = frac ? SFP_NANC : SFP_INFC;
         return v;
@@ -96,8 +100,7 @@ static struct sfp_val sfp_unpack(struct sfp_env *e, enum sfp_fmt f, uint64_t a, 
             v.cls = SFP_ZEROC;
             return v;
         }
-        if (note_de)
-            e->flags |= SFP_DE;
+        v.den = note_de;
         unsigned lz = sfp_clz(frac);
         v.cls = SFP_FINITE;
         v.sig = frac << (lz - 1);
@@ -182,6 +185,15 @@ static uint64_t sfp_round_pack(struct sfp_env *e, enum sfp_fmt f, bool sign, int
     return sfp_pack(f, sign, biased, q & sfp_frac_mask(f));
 }
 
+/* Denormal-operand exception: it ranks below NaN operands, invalid
+ * operations and divide-by-zero (SDM vol. 1, 4.9.2), so each operation
+ * notes it after those checks. */
+static void sfp_de(struct sfp_env *e, const struct sfp_val *x, const struct sfp_val *y)
+{
+    if (x->den || (y && y->den))
+        e->flags |= SFP_DE;
+}
+
 static uint64_t sfp_propagate(struct sfp_env *e, enum sfp_fmt f, uint64_t a, uint64_t b)
 {
     if (sfp_is_snan(f, a) || sfp_is_snan(f, b))
@@ -208,9 +220,10 @@ static uint64_t sfp_addsub(struct sfp_env *e, enum sfp_fmt f, uint64_t a, uint64
     if (x.cls == SFP_NANC || y.cls == SFP_NANC)
         return sfp_propagate(e, f, a, b);
     bool ys = y.sign ^ sub;
+    if (x.cls == SFP_INFC && y.cls == SFP_INFC && x.sign != ys)
+        return sfp_invalid(e, f);
+    sfp_de(e, &x, &y);
     if (x.cls == SFP_INFC || y.cls == SFP_INFC) {
-        if (x.cls == SFP_INFC && y.cls == SFP_INFC && x.sign != ys)
-            return sfp_invalid(e, f);
         return sfp_inf(f, x.cls == SFP_INFC ? x.sign : ys);
     }
     if (x.cls == SFP_ZEROC && y.cls == SFP_ZEROC) {
@@ -257,11 +270,11 @@ uint64_t sfp_mul(struct sfp_env *e, enum sfp_fmt f, uint64_t a, uint64_t b)
     bool s = x.sign ^ y.sign;
     if (x.cls == SFP_NANC || y.cls == SFP_NANC)
         return sfp_propagate(e, f, a, b);
-    if (x.cls == SFP_INFC || y.cls == SFP_INFC) {
-        if (x.cls == SFP_ZEROC || y.cls == SFP_ZEROC)
-            return sfp_invalid(e, f);
+    if ((x.cls == SFP_INFC && y.cls == SFP_ZEROC) || (x.cls == SFP_ZEROC && y.cls == SFP_INFC))
+        return sfp_invalid(e, f);
+    sfp_de(e, &x, &y);
+    if (x.cls == SFP_INFC || y.cls == SFP_INFC)
         return sfp_inf(f, s);
-    }
     if (x.cls == SFP_ZEROC || y.cls == SFP_ZEROC)
         return sfp_zero(f, s);
     unsigned __int128 p = (unsigned __int128)x.sig * y.sig;
@@ -277,16 +290,17 @@ uint64_t sfp_div(struct sfp_env *e, enum sfp_fmt f, uint64_t a, uint64_t b)
     bool s = x.sign ^ y.sign;
     if (x.cls == SFP_NANC || y.cls == SFP_NANC)
         return sfp_propagate(e, f, a, b);
-    if (x.cls == SFP_INFC)
-        return y.cls == SFP_INFC ? sfp_invalid(e, f) : sfp_inf(f, s);
-    if (y.cls == SFP_INFC)
-        return sfp_zero(f, s);
-    if (y.cls == SFP_ZEROC) {
-        if (x.cls == SFP_ZEROC)
-            return sfp_invalid(e, f);
+    if ((x.cls == SFP_INFC && y.cls == SFP_INFC) || (x.cls == SFP_ZEROC && y.cls == SFP_ZEROC))
+        return sfp_invalid(e, f);
+    if (y.cls == SFP_ZEROC && x.cls != SFP_INFC) {
         e->flags |= SFP_ZE;
         return sfp_inf(f, s);
     }
+    sfp_de(e, &x, &y);
+    if (x.cls == SFP_INFC)
+        return sfp_inf(f, s);
+    if (y.cls == SFP_INFC)
+        return sfp_zero(f, s);
     if (x.cls == SFP_ZEROC)
         return sfp_zero(f, s);
     /* (x.sig * 2^63) / y.sig lies in (2^62, 2^64) */
@@ -305,6 +319,7 @@ uint64_t sfp_sqrt(struct sfp_env *e, enum sfp_fmt f, uint64_t a)
         return sfp_zero(f, x.sign);
     if (x.sign)
         return sfp_invalid(e, f);
+    sfp_de(e, &x, NULL);
     if (x.cls == SFP_INFC)
         return sfp_inf(f, false);
     /* value = sig * 2^E with E = exp - 62; make E even */
@@ -361,6 +376,7 @@ int sfp_compare(struct sfp_env *e, enum sfp_fmt f, uint64_t a, uint64_t b, bool 
             e->flags |= SFP_IE;
         return 2;
     }
+    sfp_de(e, &x, &y);
     return sfp_order(&x, &y);
 }
 
@@ -379,8 +395,9 @@ static uint64_t sfp_minmax(struct sfp_env *e, enum sfp_fmt f, uint64_t a, uint64
     struct sfp_val x = sfp_unpack(e, f, a, true), y = sfp_unpack(e, f, b, true);
     if (x.cls == SFP_NANC || y.cls == SFP_NANC) {
         e->flags |= SFP_IE;
-        return b;
+        return sfp_daz(e, f, b);
     }
+    sfp_de(e, &x, &y);
     int c = sfp_order(&x, &y);
     bool take_a = max ? c > 0 : c < 0;
     if (x.cls == SFP_ZEROC && y.cls == SFP_ZEROC)
@@ -409,7 +426,9 @@ uint64_t sfp_f32_to_f64(struct sfp_env *e, uint32_t a)
                (1ull << 51);
     case SFP_INFC: return sfp_inf(SFP_F64, x.sign);
     case SFP_ZEROC: return sfp_zero(SFP_F64, x.sign);
-    default: return sfp_round_pack(e, SFP_F64, x.sign, x.exp, x.sig);
+    default:
+        sfp_de(e, &x, NULL);
+        return sfp_round_pack(e, SFP_F64, x.sign, x.exp, x.sig);
     }
 }
 
@@ -423,7 +442,9 @@ uint32_t sfp_f64_to_f32(struct sfp_env *e, uint64_t a)
         return (uint32_t)sfp_pack(SFP_F32, x.sign, 0xff, (a >> 29) & 0x7fffffu) | (1u << 22);
     case SFP_INFC: return (uint32_t)sfp_inf(SFP_F32, x.sign);
     case SFP_ZEROC: return (uint32_t)sfp_zero(SFP_F32, x.sign);
-    default: return (uint32_t)sfp_round_pack(e, SFP_F32, x.sign, x.exp, x.sig);
+    default:
+        sfp_de(e, &x, NULL);
+        return (uint32_t)sfp_round_pack(e, SFP_F32, x.sign, x.exp, x.sig);
     }
 }
 
