@@ -20,6 +20,8 @@ struct x86_timing_hooks {
     void (*fetch)(void *ctx, uint64_t lin, unsigned len);
     void (*decode)(void *ctx, const struct x86_insn *in);
     void (*mem)(void *ctx, uint64_t lin, unsigned size, bool write);
+    /* after each I/O port access, with the value read or written */
+    void (*io)(void *ctx, uint16_t port, unsigned size, bool write, uint32_t value);
     void (*branch)(void *ctx, uint64_t from, uint64_t to);
     void (*exception)(void *ctx, int vector);
     void (*retire)(void *ctx);

@@ -436,6 +436,8 @@ static uint64_t x86_io_in(struct x86_cpu *cpu, uint16_t port, unsigned size)
     cpu->stats.io_accesses++;
     uint64_t v = as_read(cpu->io, port, size, BUS_IO_READ, cpu->id, NULL);
     x86_after_device_access(cpu);
+    if (X86_UNLIKELY(cpu->hooks != NULL) && cpu->hooks->io)
+        cpu->hooks->io(cpu->hooks->ctx, port, size, false, (uint32_t)(v & x86_size_mask(size)));
     return v & x86_size_mask(size);
 }
 
@@ -447,6 +449,8 @@ static void x86_io_out(struct x86_cpu *cpu, uint16_t port, unsigned size, uint64
     cpu->stats.io_accesses++;
     as_write(cpu->io, port, size, v & x86_size_mask(size), BUS_IO_WRITE, cpu->id, NULL);
     x86_after_device_access(cpu);
+    if (X86_UNLIKELY(cpu->hooks != NULL) && cpu->hooks->io)
+        cpu->hooks->io(cpu->hooks->ctx, port, size, true, (uint32_t)(v & x86_size_mask(size)));
 }
 
 /* --- string instructions ------------------------------------------------- */
