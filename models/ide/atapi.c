@@ -137,9 +137,11 @@ static void atapi_put_address(uint8_t *p, uint64_t lba, bool msf)
     p[3] = (uint8_t)(f % 75);
 }
 
+/* An empty image is no disc: a disc has at least one block, and READ
+ * CAPACITY could not describe one without (it returns the last LBA). */
 static bool atapi_disc_ready(const struct atapi_cdrom *k)
 {
-    return k->media && !k->tray_open;
+    return k->media && k->blocks && !k->tray_open;
 }
 
 /* --- create / media --------------------------------------------------------------------- */
