@@ -35,6 +35,8 @@ enum b86_step_kind {
     B86_BUS,      /* bus request for data event `ev`; waits until its T4 (reads: T3 done) */
     B86_FLUSH,    /* empty the queue (QS=E), prefetch from the new CS:IP */
     B86_HOLD,     /* the EU holds the address adder for n clocks: no new cycle from Ti */
+    B86_BUSRNI,   /* terminal bus request: the instruction ends with its T3 */
+    B86_SUSP,     /* suspend prefetching (a code fetch in progress completes) */
 };
 
 struct b86_step {
@@ -63,6 +65,12 @@ struct biu8086 {
     uint16_t fetch_ip;        /* its offset in CS (wraps at 64 KiB) */
     uint32_t fetch_cs_base;
     bool fetch_suspended;     /* after a flush until the EU restarts it */
+    bool susp;                /* prefetch suspended by the microcode (SUSP) until FLUSH */
+    unsigned flush_delay;     /* clocks after a flush before the first fetch may start */
+    uint64_t delay_until;     /* no bus cycle starts before the end of this clock */
+    uint64_t delay_t4;        /* T4 of the fetch that set the delay */
+    unsigned delay_qn, delay_clocks;
+    bool delay_qn_after;
 
     /* bus */
     uint8_t t;                /* state of the current clock */
@@ -134,6 +142,10 @@ struct biu8086 *biu8086_create(struct x86_cpu *cpu, const struct x86_timing_tabl
         return NULL;
     b->cpu = cpu;
     b->tab = tab;
+    b->delay_qn = getenv("B86_DQN") ? (unsigned)atoi(getenv("B86_DQN")) : 3;
+    b->delay_clocks = getenv("B86_DCL") ? (unsigned)atoi(getenv("B86_DCL")) : 3;
+    b->delay_qn_after = getenv("B86_DQB") == NULL;
+    b->flush_delay = getenv("B86_FLD") ? (unsigned)atoi(getenv("B86_FLD")) : 0;
     b->vector = -1;
     /* documented clocks first, then the calibrated positions */
     for (unsigned op = 0; op < 256; op++)
@@ -170,6 +182,7 @@ void biu8086_reset(struct biu8086 *b, uint64_t now)
     b->clock = now;
     b->have_insn = false;
     b->fetch_suspended = true;
+    b->susp = false;
 }
 
 void biu8086_set_queue(struct biu8086 *b, uint32_t lin, const uint8_t *bytes, unsigned n)
@@ -183,6 +196,8 @@ void biu8086_set_queue(struct biu8086 *b, uint32_t lin, const uint8_t *bytes, un
     b->fetch_ip = (uint16_t)(cpu->rip + n);
     b->fetch_lin = (b->fetch_cs_base + b->fetch_ip) & 0xfffff;
     b->fetch_suspended = false;
+    b->susp = false;
+    b->delay_until = 0;
     b->expect_lin = lin;
     b->t = B86_TI;
     b->eu_req = false;
@@ -255,6 +270,32 @@ void biu8086_mem(struct biu8086 *b, uint64_t lin, unsigned size, bool write)
     }
 }
 
+/* I/O: the port on A0-A15; a word at an even port in one cycle, else
+ * byte cycles (the 8086 splits odd words like memory words). */
+void biu8086_io(struct biu8086 *b, uint16_t port, unsigned size, bool write, uint32_t value)
+{
+    for (unsigned i = 0; i < size && b->nev < B86_MAX_EV;) {
+        uint16_t a = (uint16_t)(port + i);
+        struct b86_buscycle *c = &b->ev[b->nev++];
+        c->addr = a;
+        c->status = write ? B86_IOW : B86_IOR;
+        if (!(a & 1) && size - i >= 2) {
+            c->word = 1;
+            c->bhe = 1;
+            c->chained = 0;
+            c->data = (uint16_t)(value >> (8 * i));
+            i += 2;
+        } else {
+            c->word = 0;
+            c->bhe = (uint8_t)(a & 1);
+            c->chained = i > 0;
+            uint8_t v = (uint8_t)(value >> (8 * i));
+            c->data = (a & 1) ? (uint16_t)(v << 8) : v;
+            i += 1;
+        }
+    }
+}
+
 void biu8086_exception(struct biu8086 *b, int vector)
 {
     b->vector = vector;
@@ -313,6 +354,13 @@ static void b86_biu_advance(struct biu8086 *b, unsigned qn_start)
     case B86_T1: b->t = B86_T2; return;
     case B86_T2: b->t = B86_T3; return;
     case B86_T3:
+        /* a code fetch that will leave less than a word free in the queue
+         * (three bytes queued in its T3, before its own land) holds the
+         * bus for three clocks after its T4 */
+        if (b->cur_fetch && !b->susp && (b->delay_qn_after ? b->qn : qn_start) == b->delay_qn) {
+            b->delay_until = b->clock + 1 + b->delay_clocks;
+            b->delay_t4 = b->clock + 1;
+        }
         if (b->wait_states) {
             b->t = B86_TW;
             return;
@@ -357,8 +405,15 @@ static void b86_biu_advance(struct biu8086 *b, unsigned qn_start)
         else
             b->eu_req_ready = b->clock;
     }
-    bool eu = b->eu_req && b->clock >= b->eu_req_ready;
-    bool fetch = !b->eu_req && !b->fetch_suspended && b86_queue_room(b, qn_start) && b->hold == 0;
+    /* the delay holds prefetches and EU requests made after its T4 */
+    bool delayed = b->clock < b->delay_until;
+    bool eu = b->eu_req && b->clock >= b->eu_req_ready && (!delayed || b->eu_req_at <= b->delay_t4);
+    if (delayed && !eu) {
+        b->t = B86_TI;
+        return;
+    }
+    bool fetch = !b->eu_req && !b->fetch_suspended && !b->susp && b86_queue_room(b, qn_start) &&
+                 b->hold == 0;
     if (eu) {
         b->t = B86_T1;
         b->cur_fetch = false;
@@ -374,36 +429,74 @@ static void b86_biu_advance(struct biu8086 *b, unsigned qn_start)
     b->t = B86_TI;
 }
 
+/* Hands the next data transfer to the BIU, timed from clock `at`. */
+static void b86_issue(struct biu8086 *b, unsigned *ev_next, uint64_t at)
+{
+    b->req = b->ev[(*ev_next)++];
+    b->has_req2 = *ev_next < b->nev && b->ev[*ev_next].chained;
+    if (b->has_req2)
+        b->req2 = b->ev[(*ev_next)++];
+    b->eu_req = true;
+    b->eu_req_at = at;
+    b->eu_req_ready = UINT64_MAX;
+    b->req_done = false;
+}
+
 /* Runs the EU program of the current instruction; returns when the EU is
  * ready for the next opcode byte. */
 static void b86_run(struct biu8086 *b)
 {
     unsigned pc = 0;
     unsigned wait_left = 0;
-    bool bus_waiting = false;
+    enum { W_NONE, W_T4, W_T3, W_SUSP } waiting = W_NONE;
     unsigned ev_next = 0;
     for (unsigned guard = 0; guard < 4096; guard++) {
         unsigned qn_start = b->qn;
         uint8_t qs = B86_QS_NONE, qbyte = 0;
-        bool progressed = true;
         uint64_t *owner = b->own_execute;
-        /* the EU's clock */
-        while (pc < b->nprog && progressed) {
-            const struct b86_step *s = &b->prog[pc];
-            progressed = false;
-            if (bus_waiting) {
+        bool consumed = false;
+        /* the EU's clock: steps that take no time chain within it */
+        while (!consumed) {
+            if (waiting == W_T4) {
+                /* a transfer: the EU goes on in the clock of its T4 */
                 if (!b->req_done) {
                     owner = b->own_data;
+                    consumed = true;
                     break;
                 }
-                bus_waiting = false;
+                waiting = W_NONE;
                 pc++;
-                progressed = true;
-                continue; /* the EU may act in the T4 clock */
+                continue;
             }
+            if (waiting == W_T3) {
+                /* the terminal transfer (RNI): the instruction ends with
+                 * its T3, the next one starts in its T4 */
+                consumed = true;
+                if (b->t == B86_T3 && !b->cur_fetch && !b->eu_req && !b->has_req2) {
+                    waiting = W_NONE;
+                    pc++;
+                } else {
+                    owner = b->own_data;
+                }
+                break;
+            }
+            if (waiting == W_SUSP) {
+                /* SUSP lets a code fetch in progress finish */
+                if (b->cur_fetch && b->t != B86_TI && b->t != B86_T4) {
+                    consumed = true;
+                    break;
+                }
+                waiting = W_NONE;
+                pc++;
+                continue;
+            }
+            if (pc >= b->nprog)
+                break;
+            const struct b86_step *s = &b->prog[pc];
             switch (s->kind) {
             case B86_FIRST:
             case B86_QREAD:
+                consumed = true;
                 if (b->qn == 0) {
                     owner = b->own_fetch;
                     break;
@@ -412,51 +505,56 @@ static void b86_run(struct biu8086 *b)
                 qbyte = b->q[0];
                 memmove(b->q, b->q + 1, --b->qn);
                 pc++;
-                goto clock_done;
+                break;
             case B86_WAIT:
+                consumed = true;
                 if (!wait_left)
                     wait_left = s->n;
                 if (--wait_left == 0)
                     pc++;
-                goto clock_done;
+                break;
             case B86_HOLD:
                 b->hold = s->n;
                 pc++;
-                progressed = true;
-                continue;
+                break;
+            case B86_SUSP:
+                b->susp = true;
+                waiting = W_SUSP;
+                break;
             case B86_BUS:
+            case B86_BUSRNI:
                 if (ev_next >= b->nev) {
                     pc++;
-                    progressed = true;
-                    continue;
+                    break;
                 }
-                /* The microcode announces the transfer one clock ahead:
-                 * from then on no prefetch starts; the cycle itself is
-                 * timed from the next clock (b86_biu_advance). */
-                b->req = b->ev[ev_next++];
-                b->has_req2 = ev_next < b->nev && b->ev[ev_next].chained;
-                if (b->has_req2)
-                    b->req2 = b->ev[ev_next++];
-                b->eu_req = true;
-                b->eu_req_at = b->clock + 1;
-                b->eu_req_ready = UINT64_MAX;
-                b->req_done = false;
-                bus_waiting = true;
-                goto clock_done;
+                /* the request is timed from this clock (b86_biu_advance) */
+                b86_issue(b, &ev_next, b->clock);
+                waiting = s->kind == B86_BUS ? W_T4 : W_T3;
+                break;
             case B86_FLUSH:
+                consumed = true;
                 b->qn = 0;
                 qs = B86_QS_FLUSH;
                 b->fetch_cs_base = (uint32_t)b->cpu->seg[X86_SEG_CS].base;
                 b->fetch_ip = (uint16_t)b->cpu->rip;
                 b->fetch_lin = (b->fetch_cs_base + b->fetch_ip) & 0xfffff;
                 b->fetch_suspended = false;
+                b->susp = false;
+                b->hold = b->flush_delay;
                 pc++;
-                goto clock_done;
+                break;
             }
         }
-        if (pc >= b->nprog && !bus_waiting)
+        if (!consumed)
             return;
-    clock_done:
+        /* a transfer is announced in the clock before it is requested:
+         * from then on the BIU starts no prefetch */
+        if (waiting == W_NONE && pc < b->nprog &&
+            (b->prog[pc].kind == B86_BUS || b->prog[pc].kind == B86_BUSRNI) &&
+            ev_next < b->nev) {
+            b86_issue(b, &ev_next, b->clock + 1);
+            waiting = b->prog[pc].kind == B86_BUS ? W_T4 : W_T3;
+        }
         if (owner)
             (*owner)++;
         b86_record(b, qs, qbyte);
@@ -481,6 +579,23 @@ static void b86_wait(struct biu8086 *b, unsigned n)
         b86_emit(b, B86_WAIT, n);
 }
 
+static void b86_q(struct biu8086 *b, unsigned n)
+{
+    for (unsigned i = 0; i < n; i++)
+        b86_emit(b, B86_QREAD, 0);
+}
+
+static void b86_bus(struct biu8086 *b, unsigned n)
+{
+    for (unsigned i = 0; i < n; i++)
+        b86_emit(b, B86_BUS, 0);
+}
+
+static void b86_rni(struct biu8086 *b)
+{
+    b86_emit(b, B86_BUSRNI, 0);
+}
+
 static unsigned b86_disp_bytes(const struct x86_insn *in)
 {
     if (!in->mem)
@@ -492,61 +607,13 @@ static unsigned b86_disp_bytes(const struct x86_insn *in)
     return 0;
 }
 
-/* Effective-address microcode: from the clock after the ModRM byte to the
- * clock the operand's bus request can be made. */
-static void b86_ea(struct biu8086 *b, const struct x86_insn *in)
-{
-    /* The request goes out EA-1 clocks after the ModRM byte, EA being the
-     * documented effective-address time (5 [bx], 6 [disp], 7 [bx+si],
-     * 8 [bx+di], 9 [bx+disp], 11 [bx+si+disp], 12 [bx+di+disp]); the
-     * displacement is taken from the queue inside that time. */
-    unsigned rm = in->rm & 7, nd = b86_disp_bytes(in);
-    bool two = rm < 4;
-    bool slow_pair = rm == 1 || rm == 2;
-    unsigned ea, disp_at;
-    if (in->mod == 0 && rm == 6) {
-        ea = 6;
-        disp_at = 2;
-    } else if (in->mod == 0) {
-        ea = two ? (slow_pair ? 8 : 7) : 5;
-        disp_at = 0;
-    } else if (two) {
-        ea = slow_pair ? 12 : 11;
-        disp_at = slow_pair ? 7 : 6;
-    } else {
-        ea = 9;
-        disp_at = 4;
-    }
-    unsigned at = 1; /* clocks after the ModRM byte */
-    if (nd) {
-        b86_wait(b, disp_at - at);
-        for (unsigned i = 0; i < nd; i++)
-            b86_emit(b, B86_QREAD, 0);
-        at = disp_at + nd;
-    }
-    b86_wait(b, ea - 2 - at);
-}
-
-static void b86_bus(struct biu8086 *b, unsigned n)
-{
-    for (unsigned i = 0; i < n; i++)
-        b86_emit(b, B86_BUS, 0);
-}
-
-/* The remaining instruction bytes (immediates) read from the queue. */
-static void b86_imm(struct biu8086 *b, const struct x86_insn *in, unsigned have)
-{
-    for (unsigned i = have; i < in->len; i++)
-        b86_emit(b, B86_QREAD, 0);
-}
-
 static unsigned b86_prefixes(const struct x86_insn *in)
 {
     unsigned n = 0;
     while (n < in->len && n < 15) {
         uint8_t x = in->bytes[n];
-        if (x == 0x26 || x == 0x2e || x == 0x36 || x == 0x3e || x == 0xf0 || x == 0xf2 ||
-            x == 0xf3)
+        if (x == 0x26 || x == 0x2e || x == 0x36 || x == 0x3e || x == 0xf0 || x == 0xf1 ||
+            x == 0xf2 || x == 0xf3)
             n++;
         else
             break;
@@ -554,70 +621,195 @@ static unsigned b86_prefixes(const struct x86_insn *in)
     return n;
 }
 
-/* Builds the EU program of the decoded instruction. Bytes already taken:
- * prefixes and opcode (FIRST), ModRM (QREAD) as the loader does. */
-static void b86_program(struct biu8086 *b)
+/* Opcodes whose ModRM operand is written only (the group decode ROM's
+ * "no EA load"): the EA microcode ends in EADONE instead of EALOAD. */
+static bool b86_loads_ea(unsigned op)
 {
-    const struct x86_insn *in = &b->in;
-    unsigned op = in->op & 0xff;
+    switch (op) {
+    case 0x88: case 0x89: case 0x8c: case 0x8d: case 0x8f: case 0xc6: case 0xc7:
+        return false;
+    default:
+        return true;
+    }
+}
+
+static bool b86_has_modrm(const struct x86_insn *in)
+{
+    return in->has_modrm;
+}
+
+/* Decode phase: prefixes (two clocks each), the opcode, the ModRM byte and
+ * the effective-address microcode (clocks before and after the
+ * displacement bytes), then EALOAD (the operand read and two clocks) or
+ * EADONE (two clocks). Returns the number of queue bytes taken. */
+static unsigned b86_decode_phase(struct biu8086 *b, const struct x86_insn *in, unsigned op)
+{
     unsigned npre = b86_prefixes(in);
-    b->nprog = 0;
     for (unsigned i = 0; i < npre; i++) {
         b86_emit(b, B86_FIRST, 0);
         b86_wait(b, 1);
     }
     b86_emit(b, B86_FIRST, 0);
     unsigned have = npre + 1;
-    if (in->has_modrm) {
-        b86_emit(b, B86_QREAD, 0);
-        have++;
+    if (!b86_has_modrm(in))
+        return have;
+    b86_emit(b, B86_QREAD, 0);
+    have++;
+    if (!in->mem)
+        return have;
+    /* EA microcode: a jump, then clocks before and after the displacement */
+    static const uint8_t pre_rm[8] = { 4, 5, 5, 4, 2, 2, 2, 2 };
+    unsigned rm = in->rm & 7, nd = b86_disp_bytes(in);
+    unsigned pre, post;
+    if (in->mod == 0 && rm == 6) {
+        pre = 0;
+        post = 1;
+    } else {
+        pre = pre_rm[rm];
+        post = in->mod == 1 ? 3 : in->mod == 2 ? 2 : 0;
     }
-    unsigned nd = b86_disp_bytes(in);
+    b86_wait(b, 1 + pre);
+    b86_q(b, nd);
+    have += nd;
+    b86_wait(b, post);
+    if (b86_loads_ea(op)) {
+        b86_bus(b, 1);
+        b86_wait(b, 3);
+    } else {
+        b86_wait(b, 2);
+    }
+    return have;
+}
+
+/* Number of data transfers (an odd word's two halves count once). */
+static unsigned b86_nev(const struct biu8086 *b)
+{
+    unsigned n = 0;
+    for (unsigned i = 0; i < b->nev; i++)
+        n += !b->ev[i].chained;
+    return n;
+}
+
+/* The microcode of one instruction after its decode phase; false when the
+ * opcode is left to the calibrated generic program. */
+static bool b86_execute(struct biu8086 *b, const struct x86_insn *in, unsigned op, unsigned have)
+{
+    bool mem = in->has_modrm && in->mem;
+    unsigned rest = in->len > have ? in->len - have : 0; /* immediate bytes */
     bool w = op & 1;
     (void)w;
-    if (in->has_modrm && in->mem) {
-        b86_ea(b, in);
-        have += nd;
-    }
-    unsigned nev = 0; /* EU requests: an odd word's two cycles are one */
-    for (unsigned i = 0; i < b->nev; i++)
-        nev += !b->ev[i].chained;
-    bool taken = (uint16_t)(b->cpu->rip) != (uint16_t)(b->cpu->insn_rip + in->len);
-
-    /* ALU r/m,reg and reg,r/m (00-3B) */
+    if (!b86_has_modrm(in))
+        b86_wait(b, 1); /* the clock after a first-byte read */
+    /* ALU r/m, reg / reg, r/m */
     if (op < 0x40 && (op & 7) < 4) {
-        if (!in->mem) {
-            b86_wait(b, 1);
-            return;
-        }
-        b86_imm(b, in, have);
-        if (nev >= 2 && (op & 2) == 0 && (op & 0x38) != 0x38) {
-            /* read, modify, write back */
-            b86_bus(b, nev / 2);
-            b86_wait(b, 5);
-            b86_bus(b, nev - nev / 2);
-        } else {
-            b86_bus(b, nev);
-            b86_wait(b, 4);
-        }
-        return;
-    }
-    /* ALU AL/AX,imm */
-    if (op < 0x40 && (op & 7) >= 4 && (op & 7) < 6) {
+        bool cmp = (op & 0x38) == 0x38;
         b86_wait(b, 1);
-        b86_imm(b, in, have);
-        b86_wait(b, (op & 1) ? 0 : 1);
-        return;
+        if (cmp)
+            return true;
+        if (mem && !(op & 2)) {
+            b86_wait(b, 2);
+            b86_rni(b);
+        }
+        return true;
     }
-    /* the other instructions: positions from the parameter table */
+    /* ALU AL/AX, imm */
+    if (op < 0x40 && (op & 7) >= 4 && (op & 7) < 6) {
+        b86_q(b, rest);
+        if (!(op & 1))
+            b86_wait(b, 1);
+        return true;
+    }
+    switch (op) {
+    case 0x80: case 0x81: case 0x82: case 0x83: {
+        bool cmp = in->reg == 7;
+        b86_q(b, rest);
+        if (mem) {
+            if (op == 0x81 && cmp)
+                b86_wait(b, 1);
+            else
+                b86_wait(b, 2);
+        }
+        if (!cmp && mem)
+            b86_rni(b);
+        return true;
+    }
+    case 0x84: case 0x85: /* TEST */
+        b86_wait(b, 1);
+        return true;
+    case 0x86: case 0x87: /* XCHG */
+        b86_wait(b, 2);
+        if (mem) {
+            b86_wait(b, 2);
+            b86_rni(b);
+        }
+        return true;
+    case 0x88: case 0x89: case 0x8a: case 0x8b: /* MOV */
+        if (mem && !(op & 2)) {
+            b86_wait(b, 2);
+            b86_rni(b);
+        } else if (mem) {
+            /* the load was EALOAD */
+        }
+        return true;
+    case 0x8c: /* MOV r/m, Sreg */
+        if (mem) {
+            b86_wait(b, 1);
+            b86_rni(b);
+        }
+        return true;
+    case 0x8e: /* MOV Sreg, r/m */
+        return true;
+    case 0x8d: /* LEA */
+        return true;
+    case 0x8f: /* POP r/m */
+        b86_wait(b, 1);
+        b86_bus(b, 1);
+        b86_wait(b, 1);
+        if (mem) {
+            b86_wait(b, 2);
+            b86_rni(b);
+        }
+        return true;
+    case 0xc6: case 0xc7: /* MOV r/m, imm */
+        b86_q(b, rest);
+        b86_wait(b, op == 0xc6 ? 2 : 1);
+        if (mem)
+            b86_rni(b);
+        return true;
+    case 0xd0: case 0xd1: /* shift by 1 */
+        if (mem) {
+            b86_wait(b, 1);
+            b86_rni(b);
+        }
+        return true;
+    case 0xfe: case 0xff:
+        if (in->reg <= 1) { /* INC/DEC r/m */
+            if (mem) {
+                b86_wait(b, 2);
+                b86_rni(b);
+            }
+            return true;
+        }
+        return false;
+    default:
+        return false;
+    }
+}
+
+/* The other instructions: positions from the calibrated parameter table. */
+static void b86_generic(struct biu8086 *b, const struct x86_insn *in, unsigned op, unsigned have)
+{
+    unsigned nev = b86_nev(b);
+    bool taken = (uint16_t)(b->cpu->rip) != (uint16_t)(b->cpu->insn_rip + in->len);
     const struct biu8086_params *p =
         &b->params[biu8086_param_key(op, in->reg, in->has_modrm && in->mem)];
     if (have < in->len) {
         b86_wait(b, (unsigned)p->imm_wait);
-        b86_imm(b, in, have);
+        b86_q(b, in->len - have);
     }
     for (unsigned i = 0; i < nev; i++) {
-        b86_wait(b, (unsigned)(i ? p->between : p->pre));
+        /* the fitted positions count the clock that announces the request */
+        b86_wait(b, (unsigned)(i ? p->between : p->pre) + 1);
         b86_bus(b, 1);
     }
     if (taken) {
@@ -627,6 +819,23 @@ static void b86_program(struct biu8086 *b)
     } else {
         b86_wait(b, (unsigned)p->post);
     }
+}
+
+/* Builds the EU program of the decoded instruction. */
+static void b86_program(struct biu8086 *b)
+{
+    const struct x86_insn *in = &b->in;
+    unsigned op = in->op & 0xff;
+    b->nprog = 0;
+    unsigned have = b86_decode_phase(b, in, op);
+    unsigned mark = b->nprog;
+    if (b86_execute(b, in, op, have))
+        return;
+    /* generic: the old positions counted from the ModRM byte */
+    b->nprog = mark;
+    if (!b86_has_modrm(in))
+        b->nprog = mark;
+    b86_generic(b, in, op, have);
 }
 
 void biu8086_retire(struct biu8086 *b)
@@ -646,7 +855,6 @@ void biu8086_retire(struct biu8086 *b)
 void biu8086_until_next(struct biu8086 *b)
 {
     b->nprog = 0;
-    b86_emit(b, B86_FIRST, 0);
     /* run the clocks while the queue is empty, without taking the byte */
     for (unsigned guard = 0; guard < 64 && b->qn == 0; guard++) {
         unsigned qn_start = b->qn;
@@ -656,5 +864,4 @@ void biu8086_until_next(struct biu8086 *b)
             b->hold--;
         b->clock++;
     }
-    b->nprog = 0;
 }

@@ -67,6 +67,7 @@ void biu8086_set_params(struct biu8086 *b, int key, const struct biu8086_params 
 /* timing hooks (timing_pipeline.c forwards the core's events) */
 void biu8086_decode(struct biu8086 *b, const struct x86_insn *in);
 void biu8086_mem(struct biu8086 *b, uint64_t lin, unsigned size, bool write);
+void biu8086_io(struct biu8086 *b, uint16_t port, unsigned size, bool write, uint32_t value);
 void biu8086_exception(struct biu8086 *b, int vector);
 void biu8086_retire(struct biu8086 *b);
 /* Clocks after the retired instruction until the EU can take the next

@@ -367,6 +367,15 @@ static void x86_timing_mem(void *ctx, uint64_t lin, unsigned size, bool write)
     t->eu = done;
 }
 
+/* I/O port accesses: the 8086 bus model runs them as IOR/IOW cycles; the
+ * pipeline model leaves their time to the device (sim_sync). */
+static void x86_timing_io(void *ctx, uint16_t port, unsigned size, bool write, uint32_t value)
+{
+    struct x86_timing *t = ctx;
+    if (t->b86)
+        biu8086_io(t->b86, port, size, write, value);
+}
+
 static void x86_timing_exception(void *ctx, int vector)
 {
     struct x86_timing *t = ctx;
@@ -591,6 +600,7 @@ int x86_timing_create(struct x86_cpu *cpu, struct component *c, const struct par
         biu8086_set_owners(t->b86, &t->st.execute, &t->st.fetch_stall, &t->st.data_stall);
     }
     t->hooks = (struct x86_timing_hooks){ .decode = x86_timing_decode, .mem = x86_timing_mem,
+                                          .io = x86_timing_io,
                                           .exception = x86_timing_exception,
                                           .retire = x86_timing_retire, .ctx = t };
     event_init(c->sim, &t->switch_event, "timing-switch", x86_timing_switch_event, t);
