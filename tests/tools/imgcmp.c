@@ -4,11 +4,15 @@
  * not with the simulator's code, so the oracle shares nothing with what it
  * checks.
  *
- * usage: imgcmp [--region X,Y,WxH] [--box] A B
+ * usage: imgcmp [--region X,Y,WxH] [--box] [--dac6] A B
  *   A, B          PNG or binary PPM (P6, maxval 255) files
  *   --region      compare only that rectangle (it must lie in both)
  *   --box         print the bounding box of the differences as
  *                 "X Y W H" (or "none") instead of the report
+ *   --dac6        compare the top 6 bits of each channel: the colours of
+ *                 the VGA DAC, which has 6 bits per channel, widened to 8
+ *                 bits differently by different renderers (QEMU shifts,
+ *                 42 -> 168; scaling gives 170)
  * Exit status: 0 identical, 1 different, 2 usage or file error. */
 #include <png.h>
 #include <stdio.h>
@@ -79,24 +83,33 @@ static const unsigned char *imgcmp_pixel(const struct image *img, int x, int y)
     return img->rgb + ((size_t)y * (size_t)img->width + (size_t)x) * 3;
 }
 
+static int imgcmp_same(const unsigned char *a, const unsigned char *b, unsigned mask)
+{
+    return (a[0] & mask) == (b[0] & mask) && (a[1] & mask) == (b[1] & mask) &&
+           (a[2] & mask) == (b[2] & mask);
+}
+
 int main(int argc, char **argv)
 {
     int rx = 0, ry = 0, rw = -1, rh = -1;
     int box = 0, argi = 1;
+    unsigned mask = 0xFF;
     for (; argi < argc && argv[argi][0] == '-'; argi++) {
         if (!strcmp(argv[argi], "--box")) {
             box = 1;
+        } else if (!strcmp(argv[argi], "--dac6")) {
+            mask = 0xFC;
         } else if (!strcmp(argv[argi], "--region") && argi + 1 < argc &&
                    sscanf(argv[argi + 1], "%d,%d,%dx%d", &rx, &ry, &rw, &rh) == 4 && rx >= 0 &&
                    ry >= 0 && rw > 0 && rh > 0) {
             argi++;
         } else {
-            fprintf(stderr, "usage: imgcmp [--region X,Y,WxH] [--box] A B\n");
+            fprintf(stderr, "usage: imgcmp [--region X,Y,WxH] [--box] [--dac6] A B\n");
             return 2;
         }
     }
     if (argc - argi != 2) {
-        fprintf(stderr, "usage: imgcmp [--region X,Y,WxH] [--box] A B\n");
+        fprintf(stderr, "usage: imgcmp [--region X,Y,WxH] [--box] [--dac6] A B\n");
         return 2;
     }
     struct image a, b;
@@ -119,7 +132,7 @@ int main(int argc, char **argv)
     int x0 = rx + rw, y0 = ry + rh, x1 = -1, y1 = -1, fx = -1, fy = -1;
     for (int y = ry; y < ry + rh; y++)
         for (int x = rx; x < rx + rw; x++) {
-            if (!memcmp(imgcmp_pixel(&a, x, y), imgcmp_pixel(&b, x, y), 3))
+            if (imgcmp_same(imgcmp_pixel(&a, x, y), imgcmp_pixel(&b, x, y), mask))
                 continue;
             if (!differ++) {
                 fx = x;

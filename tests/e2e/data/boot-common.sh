@@ -146,10 +146,15 @@ qemu_wait_log() {
     done
 }
 
-# qemu_settled OUT PREVIOUS SECONDS: QEMU's screen (PPM) once it is
-# 640x480, differs from PREVIOUS (a file, or "" for any screen) and stayed
-# the same for three dumps half a second apart.
+# qemu_settled OUT PREVIOUS SECONDS [WIDTH HEIGHT REGION]: QEMU's screen
+# (PPM) once it has the size (640x480 unless given), differs from PREVIOUS
+# (a file, or "" for any screen) and stayed the same for three dumps half a
+# second apart; with REGION (X,Y,WxH) only that part of the screen counts
+# (a text mode's cursor blinks).
 qemu_settled() {
+    qw=${4:-640}
+    qh=${5:-480}
+    header="P6 $qw $qh 255 "
     n=0
     same=0
     last=
@@ -158,14 +163,14 @@ qemu_settled() {
         dump=$tmp/qdump-$n.ppm
         qemu_cmd "screendump $dump"
         sleep 0.5
-        [ "$(head -c 15 "$dump" 2>/dev/null | tr '\n' ' ')" = "P6 640 480 255 " ] &&
-            [ "$(wc -c <"$dump")" -eq 921615 ] || { same=0; last=; continue; }
-        if [ -n "$2" ] && cmp -s "$dump" "$2"; then
+        [ "$(head -c ${#header} "$dump" 2>/dev/null | tr '\n' ' ')" = "$header" ] &&
+            [ "$(wc -c <"$dump")" -eq $((${#header} + qw * qh * 3)) ] || { same=0; last=; continue; }
+        if [ -n "$2" ] && qemu_same "$dump" "$2" "${6:-}"; then
             same=0
             last=
             continue
         fi
-        if [ -n "$last" ] && cmp -s "$dump" "$last"; then
+        if [ -n "$last" ] && qemu_same "$dump" "$last" "${6:-}"; then
             same=$((same + 1))
         else
             same=0
@@ -177,7 +182,15 @@ qemu_settled() {
             return 0
         fi
     done
-    fail "QEMU's screen did not settle on a new 640x480 picture within $3 s"
+    fail "QEMU's screen did not settle on a new ${qw}x$qh picture within $3 s"
+}
+
+qemu_same() {
+    if [ -n "$3" ]; then
+        "$IMGCMP" --region "$3" "$1" "$2" >/dev/null
+    else
+        cmp -s "$1" "$2"
+    fi
 }
 
 # --- SeaBIOS's log ---------------------------------------------------------------
@@ -199,6 +212,9 @@ seabios_normalise() {
 # QEMU adds its kvmvapic option ROM through fw_cfg (genroms).
 /^Searching bootorder for: \/rom@genroms\/kvmvapic.bin$/d
 /^Running option rom at ca00:0003$/d
+# The floppy drive of QEMU has no disk: the controller reports the failed read
+# (boot failures only; this PC has no floppy drive to try).
+/^floppy error: 40 00 00 00 00 01 02$/d
 # VBE mode 0x199 is wider than 2560: QEMU reports a maximum X resolution of
 # 16000, this DISPI (like Bochs) 2560, so the VGA BIOS removes the mode.
 /^VBE mode info request: 199$/d
@@ -216,6 +232,10 @@ s/^  5: 00000000fffc0000 - 0000000100000000 = 2 RESERVED$/  4: 00000000fffc0000 
 /^CPU Mhz=500$/d
 # See VBE mode 0x199 above.
 /^Removing mode 199$/d
+# QEMU passes etc/boot-fail-wait = -1 in fw_cfg (its -boot reboot-timeout
+# default: never retry); this fw_cfg has no such file, so SeaBIOS retries
+# after its default 60 s, as on a PC without QEMU.
+s/^No bootable device.  Retrying in 60 seconds.$/No bootable device./
 ' "$1"
     fi | sed -e '
 # One more PCI function under QEMU (the PM function above).
