@@ -70,6 +70,9 @@ struct biu8086 {
     uint64_t delay_until;     /* no bus cycle starts before the end of this clock */
     uint64_t delay_t4;        /* T4 of the fetch that set the delay */
     unsigned delay_qn, delay_clocks;
+    unsigned j1, j2;
+    uint64_t ready_at;        /* first clock the EU may take a byte that entered an empty queue */
+    unsigned empty_k;
     bool delay_qn_after;
 
     /* bus */
@@ -145,7 +148,10 @@ struct biu8086 *biu8086_create(struct x86_cpu *cpu, const struct x86_timing_tabl
     b->delay_qn = getenv("B86_DQN") ? (unsigned)atoi(getenv("B86_DQN")) : 3;
     b->delay_clocks = getenv("B86_DCL") ? (unsigned)atoi(getenv("B86_DCL")) : 3;
     b->delay_qn_after = getenv("B86_DQB") == NULL;
-    b->flush_delay = getenv("B86_FLD") ? (unsigned)atoi(getenv("B86_FLD")) : 0;
+    b->flush_delay = getenv("B86_FLD") ? (unsigned)atoi(getenv("B86_FLD")) : 1;
+    b->empty_k = getenv("B86_EK") ? (unsigned)atoi(getenv("B86_EK")) : 3;
+    b->j1 = getenv("B86_J1") ? (unsigned)atoi(getenv("B86_J1")) : 0;
+    b->j2 = getenv("B86_J2") ? (unsigned)atoi(getenv("B86_J2")) : 5;
     b->vector = -1;
     /* documented clocks first, then the calibrated positions */
     for (unsigned op = 0; op < 256; op++)
@@ -198,6 +204,7 @@ void biu8086_set_queue(struct biu8086 *b, uint32_t lin, const uint8_t *bytes, un
     b->fetch_suspended = false;
     b->susp = false;
     b->delay_until = 0;
+    b->ready_at = 0;
     b->expect_lin = lin;
     b->t = B86_TI;
     b->eu_req = false;
@@ -371,6 +378,8 @@ static void b86_biu_advance(struct biu8086 *b, unsigned qn_start)
         if (b->cur_fetch && !b->fetch_suspended) {
             /* the fetched bytes enter the queue at the end of T3 */
             unsigned n = (b->fetch_lin & 1) ? 1 : 2;
+            if (b->qn == 0)
+                b->ready_at = b->clock + b->empty_k; /* into an empty queue */
             for (unsigned i = 0; i < n && b->qn < B86_QUEUE; i++)
                 b->q[b->qn++] = (uint8_t)(b->cur.data >> (8 * ((b->fetch_lin + i) & 1)));
             b->fetch_ip = (uint16_t)(b->fetch_ip + n);
@@ -497,7 +506,7 @@ static void b86_run(struct biu8086 *b)
             case B86_FIRST:
             case B86_QREAD:
                 consumed = true;
-                if (b->qn == 0) {
+                if (b->qn == 0 || b->clock < b->ready_at) {
                     owner = b->own_fetch;
                     break;
                 }
@@ -681,6 +690,15 @@ static unsigned b86_decode_phase(struct biu8086 *b, const struct x86_insn *in, u
     return have;
 }
 
+/* RELJMP: prefetching suspended, the new IP computed, the queue flushed. */
+static void b86_reljmp(struct biu8086 *b)
+{
+    b86_wait(b, b->j1);
+    b86_emit(b, B86_SUSP, 0);
+    b86_wait(b, b->j2);
+    b86_emit(b, B86_FLUSH, 0);
+}
+
 /* Number of data transfers (an odd word's two halves count once). */
 static unsigned b86_nev(const struct biu8086 *b)
 {
@@ -719,7 +737,19 @@ static bool b86_execute(struct biu8086 *b, const struct x86_insn *in, unsigned o
             b86_wait(b, 1);
         return true;
     }
+    bool taken = (uint16_t)(b->cpu->rip) != (uint16_t)(b->cpu->insn_rip + in->len);
     switch (op) {
+    case 0x70: case 0x71: case 0x72: case 0x73: case 0x74: case 0x75: case 0x76: case 0x77:
+    case 0x78: case 0x79: case 0x7a: case 0x7b: case 0x7c: case 0x7d: case 0x7e: case 0x7f:
+        b86_q(b, rest);
+        b86_wait(b, 1);
+        if (taken)
+            b86_reljmp(b);
+        return true;
+    case 0xeb: case 0xe9: /* JMP rel */
+        b86_q(b, rest);
+        b86_reljmp(b);
+        return true;
     case 0x80: case 0x81: case 0x82: case 0x83: {
         bool cmp = in->reg == 7;
         b86_q(b, rest);
@@ -856,7 +886,7 @@ void biu8086_until_next(struct biu8086 *b)
 {
     b->nprog = 0;
     /* run the clocks while the queue is empty, without taking the byte */
-    for (unsigned guard = 0; guard < 64 && b->qn == 0; guard++) {
+    for (unsigned guard = 0; guard < 64 && (b->qn == 0 || b->clock < b->ready_at); guard++) {
         unsigned qn_start = b->qn;
         b86_record(b, B86_QS_NONE, 0);
         b86_biu_advance(b, qn_start);
