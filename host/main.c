@@ -14,6 +14,7 @@
 #include "host/config.h"
 #include "host/png.h"
 #include "host/run.h"
+#include "host/study.h"
 #include "host/trace_db.h"
 #include "kernel/component.h"
 #include "kernel/machine.h"
@@ -36,6 +37,7 @@ static void usage_main(FILE *f)
           "  models [TYPE]                 list component types and their parameters\n"
           "  trace summary DB              summarise a trace database\n"
           "  trace query DB SQL            run SQL on a trace database\n"
+          "  study run|report|points|merge parameter sweeps compared phase by phase\n"
           "  version                       print the version\n",
           f);
 }
@@ -464,6 +466,8 @@ int main(int argc, char **argv)
         return cmd_models(argc - 1, argv + 1);
     if (strcmp(cmd, "trace") == 0)
         return trace_cli_main(argc - 1, argv + 1);
+    if (strcmp(cmd, "study") == 0)
+        return study_main(argc - 1, argv + 1);
     if (strcmp(cmd, "version") == 0 || strcmp(cmd, "--version") == 0) {
         printf("clockwork %s\n", CLOCKWORK_VERSION);
         return 0;
