@@ -16,6 +16,7 @@
  * runs against the BIU until the EU is ready for the next opcode byte. */
 #include "models/cpu/x86/biu_8086.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -71,6 +72,8 @@ struct biu8086 {
     uint64_t delay_t4;        /* T4 of the fetch that set the delay */
     unsigned delay_qn, delay_clocks;
     unsigned j1, j2;
+    uint64_t susp_clock, susp_t4;
+    unsigned susp_n;
     uint64_t ready_at;        /* first clock the EU may take a byte that entered an empty queue */
     unsigned empty_k;
     bool delay_qn_after;
@@ -438,6 +441,20 @@ static void b86_biu_advance(struct biu8086 *b, unsigned qn_start)
     b->t = B86_TI;
 }
 
+/* SUSP in clock `at`: no new prefetch; the queue may be flushed `n`
+ * clocks later, and not before a code fetch in progress has ended. */
+static void b86_susp(struct biu8086 *b, unsigned n, uint64_t at)
+{
+    b->susp = true;
+    b->susp_clock = at;
+    b->susp_n = n;
+    b->susp_t4 = 0;
+    if (b->cur_fetch && b->t >= B86_T1 && b->t <= B86_T4 && at == b->clock)
+        b->susp_t4 = at + (uint64_t)(B86_T4 - b->t);
+    else if (b->cur_fetch && b->t >= B86_T1 && b->t <= B86_T4 && at + 1 == b->clock)
+        b->susp_t4 = at + 1 + (uint64_t)(B86_T4 - b->t);
+}
+
 /* Hands the next data transfer to the BIU, timed from clock `at`. */
 static void b86_issue(struct biu8086 *b, unsigned *ev_next, uint64_t at)
 {
@@ -527,8 +544,8 @@ static void b86_run(struct biu8086 *b)
                 pc++;
                 break;
             case B86_SUSP:
-                b->susp = true;
-                waiting = W_SUSP;
+                b86_susp(b, s->n, b->clock - 1);
+                pc++;
                 break;
             case B86_BUS:
             case B86_BUSRNI:
@@ -542,6 +559,12 @@ static void b86_run(struct biu8086 *b)
                 break;
             case B86_FLUSH:
                 consumed = true;
+                /* after SUSP: a number of clocks, and a code fetch that was
+                 * in progress must have ended some clocks before */
+                if (b->susp && (b->clock < b->susp_clock + b->susp_n ||
+                                (b->susp_t4 && b->clock < b->susp_t4 + b->j2))) {
+                    break;
+                }
                 b->qn = 0;
                 qs = B86_QS_FLUSH;
                 b->fetch_cs_base = (uint32_t)b->cpu->seg[X86_SEG_CS].base;
@@ -556,6 +579,11 @@ static void b86_run(struct biu8086 *b)
         }
         if (!consumed)
             return;
+        /* SUSP acts in the clock of the step before it */
+        if (waiting == W_NONE && pc < b->nprog && b->prog[pc].kind == B86_SUSP) {
+            b86_susp(b, b->prog[pc].n, b->clock);
+            pc++;
+        }
         /* a transfer is announced in the clock before it is requested:
          * from then on the BIU starts no prefetch */
         if (waiting == W_NONE && pc < b->nprog &&
@@ -691,11 +719,9 @@ static unsigned b86_decode_phase(struct biu8086 *b, const struct x86_insn *in, u
 }
 
 /* RELJMP: prefetching suspended, the new IP computed, the queue flushed. */
-static void b86_reljmp(struct biu8086 *b)
+static void b86_reljmp(struct biu8086 *b, unsigned n)
 {
-    b86_wait(b, b->j1);
-    b86_emit(b, B86_SUSP, 0);
-    b86_wait(b, b->j2);
+    b86_emit(b, B86_SUSP, n);
     b86_emit(b, B86_FLUSH, 0);
 }
 
@@ -707,6 +733,16 @@ static unsigned b86_nev(const struct biu8086 *b)
         n += !b->ev[i].chained;
     return n;
 }
+
+/* Fitting aid: B86_P<i>=n overrides constant i (development only). */
+static unsigned b86_p(int i, unsigned def)
+{
+    char name[16];
+    snprintf(name, sizeof name, "B86_P%d", i);
+    const char *v = getenv(name);
+    return v ? (unsigned)atoi(v) : def;
+}
+#define P(i, d) b86_p(i, d)
 
 /* The microcode of one instruction after its decode phase; false when the
  * opcode is left to the calibrated generic program. */
@@ -742,13 +778,62 @@ static bool b86_execute(struct biu8086 *b, const struct x86_insn *in, unsigned o
     case 0x70: case 0x71: case 0x72: case 0x73: case 0x74: case 0x75: case 0x76: case 0x77:
     case 0x78: case 0x79: case 0x7a: case 0x7b: case 0x7c: case 0x7d: case 0x7e: case 0x7f:
         b86_q(b, rest);
+        if (taken) {
+            b86_wait(b, 2);
+            b86_reljmp(b, P(0, 6));
+        } else {
+            b86_wait(b, 1);
+        }
+        return true;
+    case 0xeb: /* JMP rel8 */
+        b86_q(b, rest);
+        b86_reljmp(b, P(1, 6));
+        return true;
+    case 0xe9: /* JMP rel16: SUSP with the first byte */
+        b86_q(b, 1);
+        b86_emit(b, B86_SUSP, P(2, 6));
+        b86_q(b, 1);
+        b86_emit(b, B86_FLUSH, 0);
+        return true;
+    case 0xe8: /* CALL rel16 */
+        b86_q(b, 1);
+        b86_emit(b, B86_SUSP, P(3, 6));
+        b86_q(b, 1);
+        b86_emit(b, B86_FLUSH, 0);
+        b86_wait(b, P(4, 2));
+        b86_rni(b);
+        return true;
+    case 0xc3: /* RET */
+        b86_bus(b, 1);
+        b86_emit(b, B86_SUSP, P(5, 3));
+        b86_emit(b, B86_FLUSH, 0);
+        return true;
+    case 0xc2: /* RET imm16 */
+        b86_q(b, rest);
+        b86_wait(b, 1);
+        b86_bus(b, 1);
+        b86_emit(b, B86_SUSP, P(6, 4));
+        b86_emit(b, B86_FLUSH, 0);
+        return true;
+    case 0xe2: /* LOOP */
+    case 0xe0: case 0xe1: /* LOOPNE, LOOPE: a clock more for ZF */
+        b86_wait(b, 2);
+        b86_q(b, rest);
+        if (taken && op == 0xe2) {
+            b86_reljmp(b, P(7, 6));
+        } else if (taken) {
+            b86_wait(b, 2);
+            b86_reljmp(b, P(10, 5));
+        } else {
+            b86_wait(b, P(9, 1));
+        }
+        return true;
+    case 0xe3: /* JCXZ */
+        b86_wait(b, 2);
+        b86_q(b, rest);
         b86_wait(b, 1);
         if (taken)
-            b86_reljmp(b);
-        return true;
-    case 0xeb: case 0xe9: /* JMP rel */
-        b86_q(b, rest);
-        b86_reljmp(b);
+            b86_reljmp(b, P(8, 6));
         return true;
     case 0x80: case 0x81: case 0x82: case 0x83: {
         bool cmp = in->reg == 7;
