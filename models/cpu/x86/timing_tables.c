@@ -10,6 +10,7 @@
  * writes, stack pushes and pops) and minus the effective-address clocks
  * (agu_cycles is charged once per memory operand). */
 #include "models/cpu/x86/timing.h"
+#include "models/cpu/x86/timing_pc.h"
 
 #include <string.h>
 
@@ -100,6 +101,8 @@ static const struct x86_timing_exec x86_exec_p6[] = {
 
 bool x86_timing_table_init(struct x86_timing_table *t, const char *name)
 {
+    if (!strcmp(name, "pc"))
+        return x86_timing_table_pc(t); /* timing_pc.c, docs/timing-pc.md */
     memset(t, 0, sizeof *t);
     if (!strcmp(name, "8086")) {
         *t = (struct x86_timing_table){ .name = "8086", .queue_size = 6, .fetch_width = 2,
