@@ -514,7 +514,7 @@ static int x86_timing_parse_pipeline(struct x86_timing *t, const struct ynode *n
         if (ynode_string(v, &name, err))
             return -1;
         if (!x86_timing_table_init(&t->tab, name))
-            return ynode_error(err, v, "unknown timing table '%s'; expected 8086, 286, 386, p6", name);
+            return ynode_error(err, v, "unknown timing table '%s'; expected 8086, 286, 386, p6, pc", name);
     }
     struct { const char *key; unsigned *field; uint64_t lo, hi; } nums[] = {
         { "queue-size", &t->tab.queue_size, 1, 64 },
