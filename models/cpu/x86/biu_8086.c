@@ -74,7 +74,8 @@ struct biu8086 {
     unsigned j1, j2;
     uint64_t susp_clock, susp_t4;
     unsigned susp_n;
-    uint64_t ready_at;        /* first clock the EU may take a byte that entered an empty queue */
+    uint64_t qready[B86_QUEUE]; /* first clock the EU may take each queued byte as a first byte */
+    unsigned landed;          /* bytes the current fetch put in the queue */
     unsigned empty_k;
     bool delay_qn_after;
 
@@ -117,6 +118,17 @@ struct biu8086 {
 };
 
 #include "models/cpu/x86/biu_8086_params.h"
+
+/* Fitting aid: B86_P<i>=n overrides constant i (development only). */
+static unsigned b86_p(int i, unsigned def)
+{
+    char name[16];
+    snprintf(name, sizeof name, "B86_P%d", i);
+    const char *v = getenv(name);
+    return v ? (unsigned)atoi(v) : def;
+}
+#define P(i, d) b86_p(i, d)
+
 
 static const int8_t b86_groups[] = { 0x80, 0x81, 0x82, 0x83, 0x8f, 0xc6, 0xc7, 0xd0, 0xd1,
                                      0xd2, 0xd3, (int8_t)0xf6, (int8_t)0xf7, (int8_t)0xfe,
@@ -207,7 +219,7 @@ void biu8086_set_queue(struct biu8086 *b, uint32_t lin, const uint8_t *bytes, un
     b->fetch_suspended = false;
     b->susp = false;
     b->delay_until = 0;
-    b->ready_at = 0;
+    memset(b->qready, 0, sizeof b->qready);
     b->expect_lin = lin;
     b->t = B86_TI;
     b->eu_req = false;
@@ -362,12 +374,27 @@ static void b86_biu_advance(struct biu8086 *b, unsigned qn_start)
         b->eu_req_ready = b->clock; /* in T1-T3: right after this cycle's T4 */
     switch (b->t) {
     case B86_T1: b->t = B86_T2; return;
-    case B86_T2: b->t = B86_T3; return;
+    case B86_T2:
+        b->t = B86_T3;
+        b->landed = 0;
+        if (b->cur_fetch && !b->fetch_suspended) {
+            /* the fetched bytes are in the queue in T3: the EU takes an
+             * operand byte at once, a first byte three clocks later */
+            unsigned n = (b->fetch_lin & 1) ? 1 : 2;
+            for (unsigned i = 0; i < n && b->qn < B86_QUEUE; i++) {
+                b->qready[b->qn] = b->clock + 1 + b->empty_k;
+                b->q[b->qn++] = (uint8_t)(b->cur.data >> (8 * ((b->fetch_lin + i) & 1)));
+                b->landed++;
+            }
+            b->fetch_ip = (uint16_t)(b->fetch_ip + n);
+            b->fetch_lin = (b->fetch_cs_base + b->fetch_ip) & 0xfffff;
+        }
+        return;
     case B86_T3:
         /* a code fetch that will leave less than a word free in the queue
          * (three bytes queued in its T3, before its own land) holds the
          * bus for three clocks after its T4 */
-        if (b->cur_fetch && !b->susp && (b->delay_qn_after ? b->qn : qn_start) == b->delay_qn) {
+        if (b->cur_fetch && !b->susp && b->qn - b->landed == b->delay_qn) {
             b->delay_until = b->clock + 1 + b->delay_clocks;
             b->delay_t4 = b->clock + 1;
         }
@@ -378,16 +405,6 @@ static void b86_biu_advance(struct biu8086 *b, unsigned qn_start)
         /* fall through */
     case B86_TW:
         b->t = B86_T4;
-        if (b->cur_fetch && !b->fetch_suspended) {
-            /* the fetched bytes enter the queue at the end of T3 */
-            unsigned n = (b->fetch_lin & 1) ? 1 : 2;
-            if (b->qn == 0)
-                b->ready_at = b->clock + b->empty_k; /* into an empty queue */
-            for (unsigned i = 0; i < n && b->qn < B86_QUEUE; i++)
-                b->q[b->qn++] = (uint8_t)(b->cur.data >> (8 * ((b->fetch_lin + i) & 1)));
-            b->fetch_ip = (uint16_t)(b->fetch_ip + n);
-            b->fetch_lin = (b->fetch_cs_base + b->fetch_ip) & 0xfffff;
-        }
         if (!b->cur_fetch) {
             if (b->has_req2) {
                 /* the other byte of an odd word follows at once */
@@ -419,7 +436,10 @@ static void b86_biu_advance(struct biu8086 *b, unsigned qn_start)
     }
     /* the delay holds prefetches and EU requests made after its T4 */
     bool delayed = b->clock < b->delay_until;
-    bool eu = b->eu_req && b->clock >= b->eu_req_ready && (!delayed || b->eu_req_at <= b->delay_t4);
+    /* a request made during the delay waits for an address cycle after it */
+    bool eu_delayed = b->delay_t4 && b->eu_req_at > b->delay_t4 &&
+                      b->clock < b->delay_t4 + P(22, 0);
+    bool eu = b->eu_req && b->clock >= b->eu_req_ready && !eu_delayed;
     if (delayed && !eu) {
         b->t = B86_TI;
         return;
@@ -523,13 +543,14 @@ static void b86_run(struct biu8086 *b)
             case B86_FIRST:
             case B86_QREAD:
                 consumed = true;
-                if (b->qn == 0 || b->clock < b->ready_at) {
+                if (b->qn == 0 || (s->kind == B86_FIRST && b->clock < b->qready[0])) {
                     owner = b->own_fetch;
                     break;
                 }
                 qs = s->kind == B86_FIRST ? B86_QS_FIRST : B86_QS_SUBSEQUENT;
                 qbyte = b->q[0];
                 memmove(b->q, b->q + 1, --b->qn);
+                memmove(b->qready, b->qready + 1, b->qn * sizeof b->qready[0]);
                 pc++;
                 break;
             case B86_WAIT:
@@ -603,6 +624,7 @@ static void b86_run(struct biu8086 *b)
 }
 
 /* --- EU programs -------------------------------------------------------------- */
+
 
 static void b86_emit(struct biu8086 *b, enum b86_step_kind k, unsigned n)
 {
@@ -705,7 +727,11 @@ static unsigned b86_decode_phase(struct biu8086 *b, const struct x86_insn *in, u
         pre = pre_rm[rm];
         post = in->mod == 1 ? 3 : in->mod == 2 ? 2 : 0;
     }
-    b86_wait(b, 1 + pre);
+    /* group opcodes take their microcode address from the ModRM byte: a
+     * clock more */
+    bool group = (op >= 0x80 && op <= 0x83) || (op >= 0xd0 && op <= 0xd3) || op == 0xf6 ||
+                 op == 0xf7 || op == 0xfe || op == 0xff;
+    b86_wait(b, 1 + pre + (group ? P(20, 0) : 0));
     b86_q(b, nd);
     have += nd;
     b86_wait(b, post);
@@ -733,16 +759,6 @@ static unsigned b86_nev(const struct biu8086 *b)
         n += !b->ev[i].chained;
     return n;
 }
-
-/* Fitting aid: B86_P<i>=n overrides constant i (development only). */
-static unsigned b86_p(int i, unsigned def)
-{
-    char name[16];
-    snprintf(name, sizeof name, "B86_P%d", i);
-    const char *v = getenv(name);
-    return v ? (unsigned)atoi(v) : def;
-}
-#define P(i, d) b86_p(i, d)
 
 /* The microcode of one instruction after its decode phase; false when the
  * opcode is left to the calibrated generic program. */
@@ -838,11 +854,12 @@ static bool b86_execute(struct biu8086 *b, const struct x86_insn *in, unsigned o
     case 0x80: case 0x81: case 0x82: case 0x83: {
         bool cmp = in->reg == 7;
         b86_q(b, rest);
-        if (mem) {
-            if (op == 0x81 && cmp)
-                b86_wait(b, 1);
-            else
-                b86_wait(b, 2);
+        if (op != 0x81) {
+            b86_wait(b, 1);
+            if (mem)
+                b86_wait(b, cmp ? 1 : 2);
+        } else if (mem) {
+            b86_wait(b, cmp ? 1 : 2);
         }
         if (!cmp && mem)
             b86_rni(b);
@@ -893,7 +910,7 @@ static bool b86_execute(struct biu8086 *b, const struct x86_insn *in, unsigned o
         return true;
     case 0xd0: case 0xd1: /* shift by 1 */
         if (mem) {
-            b86_wait(b, 1);
+            b86_wait(b, P(21, 2));
             b86_rni(b);
         }
         return true;
@@ -971,7 +988,7 @@ void biu8086_until_next(struct biu8086 *b)
 {
     b->nprog = 0;
     /* run the clocks while the queue is empty, without taking the byte */
-    for (unsigned guard = 0; guard < 64 && (b->qn == 0 || b->clock < b->ready_at); guard++) {
+    for (unsigned guard = 0; guard < 64 && (b->qn == 0 || b->clock < b->qready[0]); guard++) {
         unsigned qn_start = b->qn;
         b86_record(b, B86_QS_NONE, 0);
         b86_biu_advance(b, qn_start);

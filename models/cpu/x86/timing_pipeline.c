@@ -13,6 +13,7 @@
 #include "kernel/event.h"
 #include "kernel/ytree.h"
 #include "models/cpu/x86/biu_8086.h"
+#include "models/cpu/x86/timing_mmu.h"
 #include "models/cpu/x86/x86_cpu.h"
 #include "models/memory/dram.h"
 
@@ -65,6 +66,11 @@ struct x86_timing {
 
     /* exact 8086 bus model (profile 8086) */
     struct biu8086 *b86;
+
+    /* TLBs and page walks (pipeline.mmu; timing_mmu.c), or NULL */
+    struct x86_tmmu *mmu;
+    struct x86_tmmu_config mmu_cfg;
+    bool mmu_wanted;
 
     /* switching */
     struct x86_timing_switch_at sw[X86_TIMING_MAX_SWITCHES];
@@ -167,6 +173,27 @@ static uint64_t x86_timing_mem_cycles(struct x86_timing *t, uint64_t phys, unsig
     return x86_timing_ps_to_cycles(t, t->dram->access(t->dram->opaque, &tx));
 }
 
+/* Clocks the timing MMU charges for translating lin at core cycle `start`
+ * (0 without an MMU model, without paging, or on a TLB hit). */
+static uint64_t x86_timing_translate(struct x86_timing *t, uint64_t lin, bool fetch,
+                                     uint64_t start)
+{
+    const struct x86_cpu *cpu = t->cpu;
+    if (!t->mmu || !cpu->paging)
+        return 0;
+    struct x86_tmmu_mode mode = {
+        .paging = true,
+        .pae = (cpu->cr4 & X86_CR4_PAE) != 0,
+        .pse = (cpu->cr4 & X86_CR4_PSE) != 0,
+        .pge = (cpu->cr4 & X86_CR4_PGE) != 0,
+        .lma = cpu->lma,
+        .cr3 = cpu->cr3,
+        .a20_mask = cpu->a20_mask,
+    };
+    return x86_tmmu_translate(t->mmu, &mode, lin, fetch, x86_timing_time_of(t, start),
+                              t->period_ps);
+}
+
 /* --- bus interface unit ------------------------------------------------------ */
 
 static void x86_timing_flush(struct x86_timing *t, uint64_t lin, uint64_t now)
@@ -191,6 +218,8 @@ static void x86_timing_fetch_one(struct x86_timing *t, uint64_t start)
     struct x86_cpu *cpu = t->cpu;
     unsigned w = t->tab.fetch_width;
     uint64_t lin = t->fetch_next;
+    /* an ITLB miss walks (over the bus) before the fetch can go out */
+    start += x86_timing_translate(t, lin, true, start);
     uint64_t cycles = t->tab.bus_cycles;
     uint64_t phys;
     const struct x86_tlb_entry *e = &cpu->tlb_cur[(lin >> 12) & (X86_TLB_SIZE - 1)];
@@ -270,7 +299,7 @@ static void x86_timing_close(struct x86_timing *t)
     uint64_t end = t->eu + t->exec;
     t->st.execute += t->exec;
     uint64_t walks = cpu->stats.page_walks - t->walks_before;
-    if (walks) {
+    if (walks && !t->mmu) {
         uint64_t w = walks * (t->tab.walk_cycles + (t->dram ? 2 * t->tab.bus_cycles : t->mem_latency));
         t->st.walk += w;
         t->st.walks += walks;
@@ -338,6 +367,10 @@ static void x86_timing_decode(void *ctx, const struct x86_insn *in)
     if (in->mem)
         t->exec += t->tab.agu_cycles;
     t->st.insns++;
+    if (t->mmu && in->op == 0x101 && in->mem && (in->reg & 7) == 7)
+        x86_tmmu_flush(t->mmu, true);  /* INVLPG: the page is not known here */
+    else if (t->mmu && in->op == 0x122 && in->reg == 3)
+        x86_tmmu_flush(t->mmu, false); /* MOV CR3, even with the same value */
 }
 
 static void x86_timing_mem(void *ctx, uint64_t lin, unsigned size, bool write)
@@ -351,6 +384,17 @@ static void x86_timing_mem(void *ctx, uint64_t lin, unsigned size, bool write)
         return;
     /* background prefetches that began before this request hold the bus */
     x86_timing_prefetch(t, t->eu, 0);
+    if (t->mmu) {
+        /* a DTLB miss: the walk's clocks are the EU's, its reads use the bus */
+        uint64_t at = t->bus_free > t->eu ? t->bus_free : t->eu;
+        uint64_t walk = x86_timing_translate(t, lin, false, at);
+        if (walk) {
+            t->st.walk += at + walk - t->eu;
+            t->st.walks++;
+            t->eu = at + walk;
+            t->bus_free = t->eu;
+        }
+    }
     uint64_t phys;
     if (!x86_timing_phys(t, lin, &phys))
         phys = lin;
@@ -495,7 +539,7 @@ static int x86_timing_parse_pipeline(struct x86_timing *t, const struct ynode *n
 {
     static const char *const keys[] = { "table", "queue-size", "fetch-width", "fetch-align",
                                         "bus-width", "bus-cycles", "wait-states", "mem-latency",
-                                        "posted-writes", "dram", NULL };
+                                        "posted-writes", "dram", "mmu", NULL };
     if (n->kind != YNODE_MAP)
         return ynode_error(err, n, "pipeline: expected a map of timing parameters");
     for (size_t i = 0; i < n->count; i++) {
@@ -506,7 +550,7 @@ static int x86_timing_parse_pipeline(struct x86_timing *t, const struct ynode *n
             return ynode_error(err, n->key_nodes[i],
                                "unknown pipeline parameter '%s'; expected table, queue-size, "
                                "fetch-width, fetch-align, bus-width, bus-cycles, wait-states, "
-                               "mem-latency, posted-writes, dram", n->keys[i]);
+                               "mem-latency, posted-writes, dram, mmu", n->keys[i]);
     }
     const struct ynode *v;
     if ((v = ymap_get(n, "table"))) {
@@ -559,6 +603,13 @@ static int x86_timing_parse_pipeline(struct x86_timing *t, const struct ynode *n
         return -1;
     if ((v = ymap_get(n, "dram")) && ynode_string(v, &t->dram_name, err))
         return -1;
+    if ((v = ymap_get(n, "mmu"))) {
+        /* defaults from the (possibly overridden) table */
+        x86_tmmu_config_default(&t->mmu_cfg, t->tab.walk_cycles, t->tab.bus_cycles);
+        if (x86_tmmu_config_parse(&t->mmu_cfg, v, err))
+            return -1;
+        t->mmu_wanted = true;
+    }
     return 0;
 }
 
@@ -633,6 +684,12 @@ int x86_timing_create(struct x86_cpu *cpu, struct component *c, const struct par
     stat_register(c, "timing-data-cycles", "pipeline: data bus cycles", &s->data_cycles);
     stat_register(c, "timing-flushes", "pipeline: prefetch queue flushes", &s->flushes);
     stat_register(c, "timing-switches", "timing model switches", &s->switches);
+    if (t->mmu_wanted) {
+        t->mmu = x86_tmmu_create(&t->mmu_cfg, cpu->mem, cpu->id, err);
+        if (!t->mmu)
+            return -1;
+        x86_tmmu_register_stats(t->mmu, c);
+    }
 
     t->kind = X86_TIMING_FUNCTIONAL;
     t->kind_since = cpu->cycles;
@@ -668,6 +725,7 @@ void x86_timing_destroy(struct x86_cpu *cpu)
     for (unsigned i = 0; i < t->nsw; i++)
         free(t->sw[i].marker);
     biu8086_destroy(t->b86);
+    x86_tmmu_destroy(t->mmu);
     free(t);
     cpu->timing = NULL;
 }
