@@ -76,6 +76,8 @@ struct biu8086 {
     unsigned susp_n;
     uint64_t qready[B86_QUEUE]; /* first clock the EU may take each queued byte as a first byte */
     unsigned landed;          /* bytes the current fetch put in the queue */
+    uint16_t cl_before, ax_before, dx_before, flags_before;
+    bool idle_full;           /* the BIU went idle on a full queue */
     unsigned empty_k;
     bool delay_qn_after;
 
@@ -219,6 +221,7 @@ void biu8086_set_queue(struct biu8086 *b, uint32_t lin, const uint8_t *bytes, un
     b->fetch_suspended = false;
     b->susp = false;
     b->delay_until = 0;
+    b->idle_full = false;
     memset(b->qready, 0, sizeof b->qready);
     b->expect_lin = lin;
     b->t = B86_TI;
@@ -263,6 +266,11 @@ void biu8086_decode(struct biu8086 *b, const struct x86_insn *in)
     }
     b->nev = 0;
     b->vector = -1;
+    /* operands that decide the microcode's path, before the instruction */
+    b->cl_before = (uint16_t)cpu->regs[1];
+    b->ax_before = (uint16_t)cpu->regs[0];
+    b->dx_before = (uint16_t)cpu->regs[2];
+    b->flags_before = (uint16_t)cpu->eflags;
 }
 
 /* Splits an access into the 8086's bus cycles: aligned words go in one
@@ -430,7 +438,9 @@ static void b86_biu_advance(struct biu8086 *b, unsigned qn_start)
         if (b->t == B86_T4)
             b->eu_req_ready = b->clock + 2;
         else if (b->t == B86_TI)
-            b->eu_req_ready = b->clock + 1;
+            /* from an idle BIU that stopped on a full queue the way to an
+             * EU cycle is longer */
+            b->eu_req_ready = b->clock + 1 + (b->idle_full ? P(65, 0) : 0);
         else
             b->eu_req_ready = b->clock;
     }
@@ -448,6 +458,7 @@ static void b86_biu_advance(struct biu8086 *b, unsigned qn_start)
                  b->hold == 0;
     if (eu) {
         b->t = B86_T1;
+        b->idle_full = false;
         b->cur_fetch = false;
         b->cur = b->req;
         b->eu_req = false;
@@ -455,9 +466,12 @@ static void b86_biu_advance(struct biu8086 *b, unsigned qn_start)
     }
     if (fetch) {
         b->t = B86_T1;
+        b->idle_full = false;
         b86_begin_fetch(b);
         return;
     }
+    if (!b86_queue_room(b, qn_start) && !b->eu_req)
+        b->idle_full = true;
     b->t = B86_TI;
 }
 
@@ -751,6 +765,24 @@ static void b86_reljmp(struct biu8086 *b, unsigned n)
     b86_emit(b, B86_FLUSH, 0);
 }
 
+/* INTR microcode after the vector is known: the vector's IP and CS
+ * read, FLAGS and CS pushed, the queue flushed, IP pushed (terminal). */
+static void b86_intr(struct biu8086 *b)
+{
+    b86_bus(b, 1);
+    b86_wait(b, P(60, 2));
+    b86_bus(b, 1);
+    b86_emit(b, B86_SUSP, 1);
+    b86_wait(b, P(61, 3));
+    b86_bus(b, 1);
+    b86_wait(b, P(62, 5));
+    b86_bus(b, 1);
+    b86_wait(b, P(63, 4));
+    b86_emit(b, B86_FLUSH, 0);
+    b86_wait(b, P(64, 2));
+    b86_rni(b);
+}
+
 /* Number of data transfers (an odd word's two halves count once). */
 static unsigned b86_nev(const struct biu8086 *b)
 {
@@ -913,6 +945,64 @@ static bool b86_execute(struct biu8086 *b, const struct x86_insn *in, unsigned o
             b86_wait(b, P(21, 2));
             b86_rni(b);
         }
+        return true;
+    case 0xd2: case 0xd3: { /* shift by CL: four clocks a bit, the count not masked */
+        unsigned cl = (unsigned)(b->cl_before & 0xff);
+        b86_wait(b, P(30, 6));
+        for (unsigned i = 0; i < cl; i++)
+            b86_wait(b, P(31, 4));
+        if (mem) {
+            b86_wait(b, P(32, 1));
+            b86_rni(b);
+        }
+        return true;
+    }
+    case 0xe4: case 0xe5: /* IN AL/AX, imm8 */
+        b86_q(b, rest);
+        b86_wait(b, P(40, 1));
+        b86_bus(b, 1);
+        b86_wait(b, P(41, 1));
+        return true;
+    case 0xec: case 0xed: /* IN AL/AX, DX */
+        b86_bus(b, 1);
+        b86_wait(b, P(41, 1));
+        return true;
+    case 0xe6: case 0xe7: /* OUT imm8, AL/AX */
+        b86_q(b, rest);
+        b86_wait(b, P(42, 3));
+        b86_rni(b);
+        return true;
+    case 0xee: case 0xef: /* OUT DX, AL/AX */
+        b86_wait(b, P(43, 1));
+        b86_rni(b);
+        return true;
+    case 0xcc: /* INT 3 */
+        b86_wait(b, P(51, 7));
+        b86_intr(b);
+        return true;
+    case 0xcd: /* INT imm8 */
+        b86_q(b, rest);
+        b86_wait(b, P(50, 8));
+        b86_intr(b);
+        return true;
+    case 0xce: /* INTO */
+        b86_wait(b, P(52, 2));
+        if (b->vector == 4) {
+            b86_wait(b, P(53, 6));
+            b86_intr(b);
+        }
+        return true;
+    case 0xcf: /* IRET */
+        b86_wait(b, P(54, 2));
+        b86_bus(b, 1);
+        b86_emit(b, B86_SUSP, 1);
+        b86_wait(b, P(55, 4));
+        b86_bus(b, 1);
+        b86_wait(b, P(56, 1));
+        b86_emit(b, B86_FLUSH, 0);
+        b86_wait(b, P(57, 1));
+        b86_bus(b, 1);
+        b86_wait(b, P(58, 1));
         return true;
     case 0xfe: case 0xff:
         if (in->reg <= 1) { /* INC/DEC r/m */
