@@ -266,10 +266,11 @@ void x86_sysret(struct x86_cpu *cpu, unsigned opsize)
         rip &= 0xffffffffu;
     }
     x86_flat_seg(cpu, X86_SEG_SS, (uint16_t)((sel + 8) | 3), false, false, 3);
-    cpu->eflags = fl;
+    /* IF and TF go through x86_set_flags so that a pending interrupt is
+     * noticed right after SYSRET */
+    cpu->eflags = fl & ~(uint32_t)(X86_IF | X86_TF);
     x86_update_mode(cpu);
-    if (fl & (X86_IF | X86_TF))
-        x86_set_flags(cpu, fl, X86_IF | X86_TF);
+    x86_set_flags(cpu, fl, X86_IF | X86_TF);
     cpu->next_rip = rip;
 }
 
