@@ -73,7 +73,7 @@ struct biu8086 {
     unsigned delay_qn, delay_clocks;
     unsigned j1, j2;
     uint64_t susp_clock, susp_t4;
-    unsigned susp_n;
+    unsigned susp_n, susp_m;
     uint64_t qready[B86_QUEUE]; /* first clock the EU may take each queued byte as a first byte */
     unsigned landed;          /* bytes the current fetch put in the queue */
     uint16_t cl_before, ax_before, dx_before, flags_before;
@@ -481,9 +481,10 @@ static void b86_susp(struct biu8086 *b, unsigned n, uint64_t at)
 {
     b->susp = true;
     b->susp_clock = at;
-    b->susp_n = n;
+    b->susp_n = n & 15;
+    b->susp_m = n >> 4 ? n >> 4 : 5;
     b->susp_t4 = 0;
-    if (b->cur_fetch && b->t >= B86_T1 && b->t <= B86_T4 && at == b->clock)
+    if (b->cur_fetch && b->t >= B86_T1 && b->t <= B86_T3 && at == b->clock)
         b->susp_t4 = at + (uint64_t)(B86_T4 - b->t);
     else if (b->cur_fetch && b->t >= B86_T1 && b->t <= B86_T4 && at + 1 == b->clock)
         b->susp_t4 = at + 1 + (uint64_t)(B86_T4 - b->t);
@@ -597,7 +598,7 @@ static void b86_run(struct biu8086 *b)
                 /* after SUSP: a number of clocks, and a code fetch that was
                  * in progress must have ended some clocks before */
                 if (b->susp && (b->clock < b->susp_clock + b->susp_n ||
-                                (b->susp_t4 && b->clock < b->susp_t4 + b->j2))) {
+                                (b->susp_t4 && b->clock < b->susp_t4 + b->susp_m))) {
                     break;
                 }
                 b->qn = 0;
@@ -930,9 +931,14 @@ static bool b86_execute(struct biu8086 *b, const struct x86_insn *in, unsigned o
         b86_bus(b, 1);
         b86_wait(b, 1);
         if (mem) {
-            b86_wait(b, 2);
+            b86_wait(b, P(70, 3));
             b86_rni(b);
         }
+        return true;
+    case 0xc4: case 0xc5: /* LES, LDS: the offset was EALOAD */
+        b86_wait(b, P(71, 2));
+        b86_bus(b, 1);
+        b86_wait(b, 1);
         return true;
     case 0xc6: case 0xc7: /* MOV r/m, imm */
         b86_q(b, rest);
@@ -957,6 +963,37 @@ static bool b86_execute(struct biu8086 *b, const struct x86_insn *in, unsigned o
         }
         return true;
     }
+    case 0xea: /* JMP far */
+        b86_q(b, rest);
+        b86_emit(b, B86_SUSP, 3 | 3 << 4);
+        b86_emit(b, B86_FLUSH, 0);
+        return true;
+    case 0x9a: /* CALL far */
+        b86_q(b, rest);
+        b86_wait(b, 1);
+        b86_emit(b, B86_SUSP, 1);
+        b86_wait(b, P(73, 6));
+        b86_bus(b, 1);
+        b86_wait(b, P(74, 4));
+        b86_emit(b, B86_FLUSH, 0);
+        b86_wait(b, P(75, 2));
+        b86_rni(b);
+        return true;
+    case 0xca: /* RETF imm16 */
+        b86_q(b, rest);
+        b86_wait(b, P(76, 2));
+        b86_bus(b, 1);
+        b86_emit(b, B86_SUSP, 1);
+        b86_wait(b, P(77, 4));
+        b86_bus(b, 1);
+        b86_wait(b, P(78, 1));
+        b86_emit(b, B86_FLUSH, 0);
+        return true;
+    case 0xa0: case 0xa1: /* MOV AL/AX, [offset] */
+        b86_q(b, rest);
+        b86_bus(b, 1);
+        b86_wait(b, 1);
+        return true;
     case 0xe4: case 0xe5: /* IN AL/AX, imm8 */
         b86_q(b, rest);
         b86_wait(b, P(40, 1));
