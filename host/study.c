@@ -884,7 +884,7 @@ static const char *const study_colors[] = {
  * differ by orders of magnitude), one bar per point, a legend of points. */
 void study_write_svg(const struct study *s, const struct study_results *r, FILE *out)
 {
-    const double bar = r->npoints > 16 ? 10 : 18, gap = 4, plot_h = 220, top = 56;
+    const double bar = r->npoints > 16 ? 10 : 18, gap = 4, plot_h = 220, top = 72;
     const double panel_pad = 56, left = 16;
     double panel_w = r->npoints * (bar + gap) + gap + panel_pad;
     if (panel_w < 150)
@@ -900,9 +900,7 @@ void study_write_svg(const struct study *s, const struct study_results *r, FILE 
     fprintf(out, "<rect width=\"100%%\" height=\"100%%\" fill=\"white\"/>\n");
     fprintf(out, "<text x=\"%.0f\" y=\"20\" font-size=\"14\" font-weight=\"bold\">study ", left);
     study_svg_text(out, s->name);
-    bool any;
-    struct study_unit u = study_pick_unit(STUDY_TIME, study_metric_max(r, STUDY_TIME, &any));
-    fprintf(out, ": guest time per phase (%s)</text>\n", u.name);
+    fprintf(out, ": guest time per phase (each panel has its own scale)</text>\n");
     if (s->description) {
         fprintf(out, "<text x=\"%.0f\" y=\"36\" fill=\"#555\">", left);
         study_svg_text(out, s->description);
@@ -910,6 +908,13 @@ void study_write_svg(const struct study *s, const struct study_results *r, FILE 
     }
     for (size_t ph = 0; ph < r->nphase_spans; ph++) {
         double x0 = left + ph * panel_w + 40, max = 0;
+        double raw_max = 0;
+        for (size_t p = 0; p < r->npoints; p++) {
+            double v;
+            if (study_metric(&r->points[p].phases[ph], STUDY_TIME, &v) && v > raw_max)
+                raw_max = v;
+        }
+        struct study_unit u = study_pick_unit(STUDY_TIME, raw_max);
         for (size_t p = 0; p < r->npoints; p++) {
             double v;
             if (study_metric(&r->points[p].phases[ph], STUDY_TIME, &v) && v / u.divisor > max)
@@ -921,7 +926,7 @@ void study_write_svg(const struct study *s, const struct study_results *r, FILE 
         study_svg_text(out, s->phases[ph]);
         fprintf(out, " &gt; ");
         study_svg_text(out, s->phases[ph + 1]);
-        fprintf(out, "</text>\n");
+        fprintf(out, " (%s)</text>\n", u.name);
         for (int tick = 0; tick <= 4; tick++) {
             double y = axis_y - plot_h * tick / 4.0;
             fprintf(out,
@@ -999,7 +1004,7 @@ int study_merge(const struct study *s, const char *dir, const char *out_path, bo
     for (size_t p = 0; p < n && !rc; p++) {
         char label[512];
         study_point_label(s, p, label, sizeof label);
-        char *sql = sqlite3_mprintf("INSERT INTO point VALUES (%zu, %Q, %d);", p, label,
+        char *sql = sqlite3_mprintf("INSERT INTO point VALUES (%llu, %Q, %d);", (unsigned long long)p, label,
                                     study_read_status(dir, p));
         rc = study_exec(db, sql, err);
         sqlite3_free(sql);
@@ -1007,7 +1012,8 @@ int study_merge(const struct study *s, const char *dir, const char *out_path, bo
         if (s->nparams <= 64)
             study_point_indices(s, p, idx);
         for (size_t i = 0; i < s->nparams && i < 64 && !rc; i++) {
-            sql = sqlite3_mprintf("INSERT INTO param VALUES (%zu, %Q, %Q);", p, s->params[i].path,
+            sql = sqlite3_mprintf("INSERT INTO param VALUES (%llu, %Q, %Q);", (unsigned long long)p,
+                                  s->params[i].path,
                                   s->params[i].values[idx[i]]);
             rc = study_exec(db, sql, err);
             sqlite3_free(sql);
@@ -1027,11 +1033,11 @@ int study_merge(const struct study *s, const char *dir, const char *out_path, bo
                 continue;
             /* The first database that has the table defines its columns. */
             if (!created[t])
-                sql = sqlite3_mprintf("CREATE TABLE %s AS SELECT %zu AS point, * FROM r.%s;",
-                                      tables[t], p, tables[t]);
+                sql = sqlite3_mprintf("CREATE TABLE %s AS SELECT %llu AS point, * FROM r.%s;",
+                                      tables[t], (unsigned long long)p, tables[t]);
             else
-                sql = sqlite3_mprintf("INSERT INTO %s SELECT %zu, * FROM r.%s;", tables[t], p,
-                                      tables[t]);
+                sql = sqlite3_mprintf("INSERT INTO %s SELECT %llu, * FROM r.%s;", tables[t],
+                                      (unsigned long long)p, tables[t]);
             rc = study_exec(db, sql, err);
             sqlite3_free(sql);
             created[t] = true;
