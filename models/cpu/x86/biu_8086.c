@@ -24,8 +24,8 @@
 #include "models/cpu/x86/x86_cpu.h"
 
 #define B86_QUEUE 6
-#define B86_MAX_EV 32
-#define B86_MAX_STEPS 96
+#define B86_MAX_EV 1024
+#define B86_MAX_STEPS 2048
 
 /* --- EU program ---------------------------------------------------------- */
 
@@ -78,6 +78,8 @@ struct biu8086 {
     unsigned landed;          /* bytes the current fetch put in the queue */
     uint16_t cl_before, ax_before, dx_before, flags_before;
     bool idle_full;           /* the BIU went idle on a full queue */
+    bool was_split;           /* the transfer is the second half of an odd word */
+    uint64_t done_at;         /* first clock the EU has the transfer's data */
     unsigned empty_k;
     bool delay_qn_after;
 
@@ -421,8 +423,13 @@ static void b86_biu_advance(struct biu8086 *b, unsigned qn_start)
                 b->eu_req = true;
                 b->eu_req_at = 0;
                 b->eu_req_ready = b->clock + 1;
+                b->was_split = true;
             } else {
                 b->req_done = true;
+                /* an odd word read reaches the EU later */
+                b->done_at = b->clock + 1 +
+                             (b->was_split && b->cur.status == B86_MEMR ? P(85, 0) : 0);
+                b->was_split = false;
             }
         }
         return;
@@ -482,7 +489,7 @@ static void b86_susp(struct biu8086 *b, unsigned n, uint64_t at)
     b->susp = true;
     b->susp_clock = at;
     b->susp_n = n & 15;
-    b->susp_m = n >> 4 ? n >> 4 : 5;
+    b->susp_m = (n >> 4) & 7 ? (n >> 4) & 7 : 5;
     b->susp_t4 = 0;
     if (b->cur_fetch && b->t >= B86_T1 && b->t <= B86_T3 && at == b->clock)
         b->susp_t4 = at + (uint64_t)(B86_T4 - b->t);
@@ -520,7 +527,7 @@ static void b86_run(struct biu8086 *b)
         while (!consumed) {
             if (waiting == W_T4) {
                 /* a transfer: the EU goes on in the clock of its T4 */
-                if (!b->req_done) {
+                if (!b->req_done || b->clock < b->done_at) {
                     owner = b->own_data;
                     consumed = true;
                     break;
@@ -542,13 +549,12 @@ static void b86_run(struct biu8086 *b)
                 break;
             }
             if (waiting == W_SUSP) {
-                /* SUSP lets a code fetch in progress finish */
-                if (b->cur_fetch && b->t != B86_TI && b->t != B86_T4) {
+                /* the EU waits for a code fetch in progress to end */
+                if (b->clock < b->susp_t4) {
                     consumed = true;
                     break;
                 }
                 waiting = W_NONE;
-                pc++;
                 continue;
             }
             if (pc >= b->nprog)
@@ -582,6 +588,8 @@ static void b86_run(struct biu8086 *b)
             case B86_SUSP:
                 b86_susp(b, s->n, b->clock - 1);
                 pc++;
+                if ((s->n & 0x80) && b->susp_t4)
+                    waiting = W_SUSP;
                 break;
             case B86_BUS:
             case B86_BUSRNI:
@@ -618,6 +626,8 @@ static void b86_run(struct biu8086 *b)
         /* SUSP acts in the clock of the step before it */
         if (waiting == W_NONE && pc < b->nprog && b->prog[pc].kind == B86_SUSP) {
             b86_susp(b, b->prog[pc].n, b->clock);
+            if ((b->prog[pc].n & 0x80) && b->susp_t4)
+                waiting = W_SUSP;
             pc++;
         }
         /* a transfer is announced in the clock before it is requested:
@@ -791,6 +801,55 @@ static unsigned b86_nev(const struct biu8086 *b)
     for (unsigned i = 0; i < b->nev; i++)
         n += !b->ev[i].chained;
     return n;
+}
+
+/* String instructions: clocks before, between and after the transfers of
+ * each iteration; with REP a setup, a gap between iterations and an end
+ * that depends on why the loop stopped (CX or ZF). */
+static void b86_string(struct biu8086 *b, const struct x86_insn *in, unsigned op)
+{
+    unsigned kind = (op & 0xe) >> 1; /* 2 MOVS, 3 CMPS, 5 STOS, 6 LODS, 7 SCAS */
+    unsigned per = kind == 2 || kind == 3 ? 2 : 1;
+    static const uint8_t pre[8] = { 0, 0, 2, 2, 0, 1, 2, 4 };
+    static const uint8_t mid[8] = { 0, 0, 2, 3, 0, 0, 0, 0 };
+    static const uint8_t post[8] = { 0, 0, 3, 5, 0, 3, 4, 5 };
+    static const uint8_t setup[8] = { 0, 0, 8, 9, 0, 8, 8, 10 };
+    static const uint8_t gap[8] = { 0, 0, 5, 9, 0, 5, 8, 10 };
+    static const uint8_t end[8] = { 0, 0, 4, 6, 0, 4, 7, 6 };
+    unsigned n = b86_nev(b) / per;
+    if (!in->rep) {
+        b86_wait(b, pre[kind]);
+        b86_bus(b, 1);
+        if (per == 2) {
+            b86_wait(b, mid[kind]);
+            b86_bus(b, 1);
+        }
+        b86_wait(b, post[kind]);
+        return;
+    }
+    if (n == 0) {
+        b86_wait(b, P(90, 7));
+        return;
+    }
+    b86_wait(b, setup[kind]);
+    for (unsigned i = 0; i < n; i++) {
+        b86_bus(b, 1);
+        if (per == 2) {
+            b86_wait(b, mid[kind]);
+            b86_bus(b, 1);
+        }
+        if (i + 1 < n)
+            b86_wait(b, gap[kind]);
+    }
+    bool by_cx = (uint16_t)b->cpu->regs[1] == 0;
+    b86_wait(b, end[kind] + ((kind == 3 || kind == 7) && by_cx ? 1 : 0));
+}
+
+/* MUL, IMUL, DIV, IDIV: clocks of the microcode's bit loops (not yet). */
+static bool b86_muldiv(struct biu8086 *b, const struct x86_insn *in, unsigned op, bool mem)
+{
+    (void)b; (void)in; (void)op; (void)mem;
+    return false;
 }
 
 /* The microcode of one instruction after its decode phase; false when the
@@ -971,8 +1030,8 @@ static bool b86_execute(struct biu8086 *b, const struct x86_insn *in, unsigned o
     case 0x9a: /* CALL far */
         b86_q(b, rest);
         b86_wait(b, 1);
-        b86_emit(b, B86_SUSP, 1);
-        b86_wait(b, P(73, 6));
+        b86_emit(b, B86_SUSP, 0x81); /* waits for a fetch in progress */
+        b86_wait(b, P(73, 4));
         b86_bus(b, 1);
         b86_wait(b, P(74, 4));
         b86_emit(b, B86_FLUSH, 0);
@@ -988,6 +1047,10 @@ static bool b86_execute(struct biu8086 *b, const struct x86_insn *in, unsigned o
         b86_bus(b, 1);
         b86_wait(b, P(78, 1));
         b86_emit(b, B86_FLUSH, 0);
+        return true;
+    case 0xa4: case 0xa5: case 0xa6: case 0xa7: case 0xaa: case 0xab: case 0xac: case 0xad:
+    case 0xae: case 0xaf:
+        b86_string(b, in, op);
         return true;
     case 0xa0: case 0xa1: /* MOV AL/AX, [offset] */
         b86_q(b, rest);
@@ -1041,7 +1104,40 @@ static bool b86_execute(struct biu8086 *b, const struct x86_insn *in, unsigned o
         b86_bus(b, 1);
         b86_wait(b, P(58, 1));
         return true;
-    case 0xfe: case 0xff:
+    case 0xf6: case 0xf7:
+        switch (in->reg) {
+        case 0: case 1: /* TEST r/m, imm */
+            b86_q(b, rest);
+            b86_wait(b, op == 0xf6 ? P(80, 2) : P(81, 1));
+            return true;
+        case 2: case 3: /* NOT, NEG */
+            if (mem) {
+                b86_wait(b, P(82, 2));
+                b86_rni(b);
+            }
+            return true;
+        default:
+            return b86_muldiv(b, in, op, mem);
+        }
+    case 0xff:
+        if (in->reg == 2) { /* CALL r/m */
+            bool odd = b->nev > 1 && b->ev[1].chained;
+            b86_emit(b, B86_SUSP, 1);
+            b86_wait(b, !mem ? P(86, 8) : odd ? P(83, 6) : P(87, 4));
+            b86_emit(b, B86_FLUSH, 0);
+            b86_wait(b, P(84, 2));
+            b86_rni(b);
+            return true;
+        }
+        if (in->reg <= 1) { /* INC/DEC r/m */
+            if (mem) {
+                b86_wait(b, 2);
+                b86_rni(b);
+            }
+            return true;
+        }
+        return false;
+    case 0xfe:
         if (in->reg <= 1) { /* INC/DEC r/m */
             if (mem) {
                 b86_wait(b, 2);
