@@ -46,8 +46,9 @@ struct run_state {
     sim_time_t last_guest;
     uint64_t last_insns, last_events;
     const char *phase;
-    uint64_t screen_frame, screen_check_ns;
+    uint64_t screen_frame;
     bool screen_checked;
+    struct event screen_event; /* periodic screen-condition check */
     struct script *script;  /* scripted input (host/script.h), or NULL */
     struct window *window;  /* SDL window (host/window_sdl.h), or NULL */
 };
@@ -195,16 +196,13 @@ static void check_screen(struct run_state *rs)
         any |= rs->rc->until[i].kind == UNTIL_SCREEN;
     if (!any || !rs->display)
         return;
-    /* Reading a graphics screen is costly: only when the frame changed,
-     * and at most every half second of host time. */
-    uint64_t now = host_ns();
+    /* Reading a graphics screen costs milliseconds: only when the frame
+     * changed. Called from a guest-time event, so where a run stops does
+     * not depend on the host's speed. */
     const struct display_surface *surf = rs->display->update(rs->display->opaque);
     if (surf->frame == rs->screen_frame && rs->screen_checked)
         return;
-    if (rs->screen_checked && now - rs->screen_check_ns < 500000000ull)
-        return;
     rs->screen_frame = surf->frame;
-    rs->screen_check_ns = now;
     rs->screen_checked = true;
     const char *text = read_screen(rs);
     for (size_t i = 0; i < rs->rc->nuntil; i++) {
@@ -214,6 +212,15 @@ static void check_screen(struct run_state *rs)
     }
 }
 
+#define SCREEN_CHECK_PERIOD SIM_MS(20)
+
+static void on_screen_event(struct event *ev, void *opaque)
+{
+    struct run_state *rs = opaque;
+    check_screen(rs);
+    event_schedule_in(rs->sim, ev, SCREEN_CHECK_PERIOD, EVENT_PRIO_LOW);
+}
+
 static void on_poll(struct sim *sim, void *opaque)
 {
     struct run_state *rs = opaque;
@@ -221,7 +228,6 @@ static void on_poll(struct sim *sim, void *opaque)
     uint64_t now = host_ns();
     if (rs->rc->timeout_wall_ms && now - rs->start_ns >= rs->rc->timeout_wall_ms * 1000000ull)
         sim_request_stop(sim, SIM_STOP_WALLCLOCK);
-    check_screen(rs);
     if (rs->quiet || now - rs->last_progress_ns < (rs->tty ? 1000000000ull : 10000000000ull))
         return;
     double dt = (double)(now - rs->last_progress_ns) / 1e9;
@@ -441,12 +447,20 @@ int run_machine(struct run_config *rc, const struct run_options *ro)
         goto out;
     }
     rs.display = find_any_iface(sim, "display");
+    bool screen_conditions = false;
     for (size_t i = 0; i < rc->nuntil; i++) {
-        if (rc->until[i].kind == UNTIL_SCREEN && !rs.display) {
+        if (rc->until[i].kind != UNTIL_SCREEN)
+            continue;
+        if (!rs.display) {
             fprintf(stderr, "clockwork: %s: screen:%s needs a machine with a display\n",
                     rc->until[i].origin ? rc->until[i].origin : "--until", rc->until[i].text);
             goto out;
         }
+        screen_conditions = true;
+    }
+    if (screen_conditions) {
+        event_init(sim, &rs.screen_event, "screen-conditions", on_screen_event, &rs);
+        event_schedule(sim, &rs.screen_event, SCREEN_CHECK_PERIOD, EVENT_PRIO_LOW);
     }
     if (ro->trace_insns) {
         struct insn_trace_iface *it = find_any_iface(sim, "insn-trace");
