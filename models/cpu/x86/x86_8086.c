@@ -267,6 +267,25 @@ static void i86_divide_error(struct x86_cpu *cpu)
     x86_deliver(cpu, X86_EXC_DE, false, false, 0, cpu->next_rip);
 }
 
+/* The flags a divide error leaves: those of the microcode's first
+ * subtraction of the divisor from the dividend's high half (after the
+ * signed division made both positive). */
+static void i86_div_error_flags(struct x86_cpu *cpu, uint64_t num, uint64_t d, bool is_signed,
+                                unsigned size)
+{
+    unsigned n = size * 8;
+    uint64_t m = size == 1 ? 0xff : 0xffff;
+    uint64_t hi = (num >> n) & m, lo = num & m;
+    if (is_signed) {
+        if (hi >> (n - 1)) {
+            hi = lo ? ~hi & m : (0 - hi) & m;
+        }
+        if (d >> (n - 1))
+            d = (0 - d) & m;
+    }
+    x86_alu(cpu, 5, hi, d, size);
+}
+
 static void i86_div(struct x86_cpu *cpu, const struct x86_insn *in, bool is_signed, unsigned size)
 {
     uint64_t m = size == 1 ? 0xff : 0xffff;
@@ -275,6 +294,7 @@ static void i86_div(struct x86_cpu *cpu, const struct x86_insn *in, bool is_sign
     uint64_t num = size == 1 ? cpu->regs[0] & 0xffff
                              : ((cpu->regs[2] & 0xffff) << 16) | (cpu->regs[0] & 0xffff);
     if (d == 0) {
+        i86_div_error_flags(cpu, num, d, is_signed, size);
         i86_divide_error(cpu);
         return;
     }
@@ -283,6 +303,7 @@ static void i86_div(struct x86_cpu *cpu, const struct x86_insn *in, bool is_sign
         q = num / d;
         r = num % d;
         if (q > m) {
+            i86_div_error_flags(cpu, num, d, is_signed, size);
             i86_divide_error(cpu);
             return;
         }
@@ -293,6 +314,7 @@ static void i86_div(struct x86_cpu *cpu, const struct x86_insn *in, bool is_sign
         int64_t lim = ((int64_t)1 << (n - 1)) - 1;
         /* the 8086's range is symmetric: -128 (-32768) also faults */
         if (sq > lim || sq < -lim) {
+            i86_div_error_flags(cpu, num, d, is_signed, size);
             i86_divide_error(cpu);
             return;
         }
