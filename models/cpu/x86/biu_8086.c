@@ -76,7 +76,7 @@ struct biu8086 {
     unsigned susp_n, susp_m;
     uint64_t qready[B86_QUEUE]; /* first clock the EU may take each queued byte as a first byte */
     unsigned landed;          /* bytes the current fetch put in the queue */
-    uint16_t cl_before, ax_before, dx_before, flags_before;
+    uint16_t cl_before, ax_before, dx_before, flags_before, rm_before;
     bool idle_full;           /* the BIU went idle on a full queue */
     bool was_split;           /* the transfer is the second half of an odd word */
     uint64_t done_at;         /* first clock the EU has the transfer's data */
@@ -270,6 +270,11 @@ void biu8086_decode(struct biu8086 *b, const struct x86_insn *in)
     b->vector = -1;
     /* operands that decide the microcode's path, before the instruction */
     b->cl_before = (uint16_t)cpu->regs[1];
+    if (in->has_modrm && !in->mem) {
+        unsigned r = in->rm & 7;
+        b->rm_before = (in->op & 1) ? (uint16_t)cpu->regs[r]
+                                    : (uint16_t)((r < 4 ? cpu->regs[r] : cpu->regs[r - 4] >> 8) & 0xff);
+    }
     b->ax_before = (uint16_t)cpu->regs[0];
     b->dx_before = (uint16_t)cpu->regs[2];
     b->flags_before = (uint16_t)cpu->eflags;
@@ -845,11 +850,244 @@ static void b86_string(struct biu8086 *b, const struct x86_insn *in, unsigned op
     b86_wait(b, end[kind] + ((kind == 3 || kind == 7) && by_cx ? 1 : 0));
 }
 
-/* MUL, IMUL, DIV, IDIV: clocks of the microcode's bit loops (not yet). */
+/* --- multiply and divide: the microcode's loops bit by bit --------------
+ * Clock counts of the 8086 microcode routines CORX (multiply), CORD
+ * (divide) and NEGATE, following the microcode disassembly (reenigne,
+ * "8086 microcode disassembled"); the operand values decide the path. */
+
+struct b86_md {
+    unsigned n;                  /* operand bits: 8 or 16 */
+    uint32_t mask, msb;
+    uint32_t tmpa, tmpb, tmpc;
+    bool carry, negate;
+    unsigned clk;
+};
+
+static void b86_rcr(const struct b86_md *m, uint32_t *v, bool *carry)
+{
+    bool out = *v & 1;
+    *v = ((*v & m->mask) >> 1) | (*carry ? m->msb : 0);
+    *carry = out;
+}
+
+static void b86_rcl(const struct b86_md *m, uint32_t *v, bool *carry)
+{
+    bool out = (*v & m->msb) != 0;
+    *v = ((*v << 1) | (*carry ? 1u : 0u)) & m->mask;
+    *carry = out;
+}
+
+/* NEGATE (from its line 7 when `skip`): makes tmpb positive, flips the
+ * negate flag per negation; returns whether tmpb was negative. */
+static bool b86_negate(struct b86_md *m, bool skip)
+{
+    if (!skip) {
+        bool c = (m->tmpc & 0xffff) != 0;
+        m->tmpc = (0u - m->tmpc) & 0xffff;
+        m->tmpa = c ? ~m->tmpa & 0xffff : (0u - m->tmpa) & 0xffff;
+        m->clk += 5;
+        m->negate = !m->negate;
+    }
+    bool neg = (m->tmpb & m->msb) != 0;
+    m->clk += 3;
+    if (!neg) {
+        m->clk += 3;
+    } else {
+        m->tmpb = (0u - m->tmpb) & 0xffff;
+        m->negate = !m->negate;
+        m->clk += 2;
+    }
+    return neg;
+}
+
+static void b86_corx(struct b86_md *m)
+{
+    bool carry = m->carry;
+    m->tmpb &= m->mask;
+    m->tmpc &= m->mask;
+    m->clk += 2;
+    b86_rcr(m, &m->tmpc, &carry);
+    m->tmpa = 0;
+    for (unsigned counter = m->n - 1;; counter--) {
+        m->clk += 1;
+        if (carry) {
+            uint32_t sum = m->tmpa + m->tmpb;
+            carry = sum > m->mask;
+            m->tmpa = sum & m->mask;
+            m->clk += 2;
+        } else {
+            m->clk += 1;
+        }
+        b86_rcr(m, &m->tmpa, &carry);
+        b86_rcr(m, &m->tmpc, &carry);
+        m->clk += 3;
+        if (counter == 0)
+            break;
+        m->clk += 1;
+    }
+    m->clk += 2;
+    m->carry = carry;
+}
+
+/* Returns false on a divide overflow. */
+static bool b86_cord(struct b86_md *m)
+{
+    uint32_t a = m->tmpa & m->mask, bb = m->tmpb & m->mask, c = m->tmpc & m->mask;
+    bool carry = a < bb;
+    m->clk += 3;
+    if (!carry) {
+        m->clk += 1;
+        return false;
+    }
+    unsigned counter = m->n;
+    while (counter > 0) {
+        b86_rcl(m, &c, &carry);
+        b86_rcl(m, &a, &carry);
+        uint32_t sigma = (a - bb) & m->mask;
+        bool borrow = a < bb;
+        m->clk += 4;
+        if (carry) {
+            m->clk += 3;
+            carry = false;
+            a = sigma;
+            if (--counter > 0)
+                m->clk += 1;
+            else
+                m->clk += 2;
+        } else {
+            carry = borrow;
+            m->clk += 2;
+            if (!carry) {
+                a = sigma;
+                m->clk += 2;
+                if (--counter > 0)
+                    m->clk += 1;
+                else
+                    m->clk += 2;
+            } else {
+                m->clk += 1;
+                if (--counter > 0)
+                    m->clk += 1;
+            }
+        }
+    }
+    b86_rcl(m, &c, &carry);
+    uint32_t c2 = c;
+    b86_rcl(m, &c2, &carry);
+    m->clk += 4;
+    m->tmpa = a;
+    m->tmpc = c;
+    m->carry = carry;
+    return true;
+}
+
+static unsigned b86_mul_clocks(unsigned n, uint32_t acc, uint32_t operand, bool is_signed,
+                               bool negate)
+{
+    struct b86_md m = { n, n == 8 ? 0xffu : 0xffffu, 1u << (n - 1), 0, operand, acc, false,
+                        negate, 0 };
+    m.carry = (m.tmpc & m.msb) != 0;
+    m.clk = 2;
+    if (is_signed) {
+        m.clk += 3;
+        if (m.carry) {
+            m.tmpc = (0u - m.tmpc) & 0xffff;
+            m.negate = !m.negate;
+            m.clk += 3;
+        } else {
+            m.clk += 1;
+        }
+        m.carry = b86_negate(&m, true);
+    }
+    m.clk += 2;
+    b86_corx(&m);
+    m.clk += 1;
+    if (m.negate) {
+        m.clk += 1;
+        b86_negate(&m, false);
+    }
+    m.clk += 1;
+    if (is_signed) {
+        bool c = (m.tmpc & m.msb) != 0;
+        uint32_t sigma = (m.tmpa + (c ? 1u : 0u)) & m.mask;
+        m.clk += 1 + 3 + (sigma == 0 ? 4 : 3) + 2;
+    } else {
+        m.clk += 6 + ((m.tmpa & m.mask) == 0 ? 4 : 3);
+    }
+    return m.clk;
+}
+
+/* Clocks of DIV/IDIV; *err set when the divide error is taken (the
+ * clocks are then those up to the jump to INT0). */
+static unsigned b86_div_clocks(unsigned n, uint32_t dividend, uint32_t divisor, bool is_signed,
+                               bool negate, bool *err)
+{
+    struct b86_md m = { n, n == 8 ? 0xffu : 0xffffu, 1u << (n - 1), 0, 0, 0, false, negate, 0 };
+    m.tmpa = (dividend >> n) & m.mask;
+    m.tmpc = dividend & m.mask;
+    m.tmpb = divisor & m.mask;
+    *err = false;
+    m.clk = 3;
+    if (is_signed) {
+        bool neg = (m.tmpa & m.msb) != 0;
+        m.clk += 3;
+        if (!neg) {
+            m.clk += 1;
+            b86_negate(&m, true);
+        } else {
+            b86_negate(&m, false);
+        }
+    }
+    m.clk += 2;
+    if (!b86_cord(&m)) {
+        *err = true;
+        return m.clk;
+    }
+    m.clk += 2;
+    if (is_signed) {
+        m.clk += 2;
+        if (!m.carry) {
+            m.clk += 1;
+            *err = true;
+            return m.clk;
+        }
+        m.clk += 3 + 1 + 2 + 1 + 2;
+    }
+    return m.clk;
+}
+
+/* MUL, IMUL, DIV, IDIV (F6/F7 /4-/7); a divide error continues into the
+ * INT0 microcode. */
 static bool b86_muldiv(struct biu8086 *b, const struct x86_insn *in, unsigned op, bool mem)
 {
-    (void)b; (void)in; (void)op; (void)mem;
-    return false;
+    unsigned n = (op & 1) ? 16 : 8;
+    uint32_t src;
+    if (mem) {
+        src = b->nev ? b->ev[0].data : 0;
+        if (b->nev > 1 && b->ev[1].chained)
+            src = (uint32_t)((b->ev[0].data >> 8) & 0xff) | (uint32_t)(b->ev[1].data & 0xff) << 8;
+        else if (n == 8 && (b->ev[0].addr & 1))
+            src >>= 8;
+    } else {
+        src = (uint32_t)b->rm_before;
+    }
+    src &= n == 8 ? 0xff : 0xffff;
+    bool is_signed = in->reg & 1;
+    bool negate = in->rep != 0;
+    if (in->reg < 6) {
+        uint32_t acc = n == 8 ? b->ax_before & 0xff : b->ax_before;
+        b86_wait(b, b86_mul_clocks(n, acc, src, is_signed, negate) + (mem ? 0 : P(91, 1)));
+        return true;
+    }
+    uint32_t dividend = n == 8 ? b->ax_before : ((uint32_t)b->dx_before << 16) | b->ax_before;
+    bool err;
+    unsigned clk = b86_div_clocks(n, dividend, src, is_signed, negate, &err);
+    b86_wait(b, clk + (mem ? 0 : P(92, 1)));
+    if (err) {
+        b86_wait(b, P(93, 5));
+        b86_intr(b);
+    }
+    return true;
 }
 
 /* The microcode of one instruction after its decode phase; false when the
