@@ -1286,6 +1286,26 @@ static bool b86_execute(struct biu8086 *b, const struct x86_insn *in, unsigned o
         b86_wait(b, P(78, 1));
         b86_emit(b, B86_FLUSH, 0);
         return true;
+    case 0xd4: { /* AAM: the division microcode (CORD) of AL by the immediate */
+        b86_q(b, rest);
+        uint8_t base = (uint8_t)in->imm;
+        struct b86_md m = { 8, 0xff, 0x80, 0, base, b->ax_before & 0xff, false, false, 0 };
+        if (base && b86_cord(&m)) {
+            b86_wait(b, m.clk + 4);
+        } else {
+            b86_wait(b, m.clk + P(102, 5));
+            b86_intr(b);
+        }
+        return true;
+    }
+    case 0xd5: { /* AAD: the multiply microcode (CORX), a clock per set bit */
+        b86_q(b, rest);
+        unsigned ones = 0;
+        for (unsigned v = (uint8_t)in->imm; v; v >>= 1)
+            ones += v & 1;
+        b86_wait(b, 56 + ones);
+        return true;
+    }
     case 0xa4: case 0xa5: case 0xa6: case 0xa7: case 0xaa: case 0xab: case 0xac: case 0xad:
     case 0xae: case 0xaf:
         b86_string(b, in, op);
@@ -1372,6 +1392,38 @@ static bool b86_execute(struct biu8086 *b, const struct x86_insn *in, unsigned o
                 b86_wait(b, 2);
                 b86_rni(b);
             }
+            return true;
+        }
+        if (in->reg == 3 && mem) { /* CALL far [m] */
+            b86_wait(b, P(97, 1));
+            b86_bus(b, 1);
+            b86_emit(b, B86_SUSP, 1);
+            b86_wait(b, P(98, 5));
+            b86_bus(b, 1);
+            b86_wait(b, P(99, 4));
+            b86_emit(b, B86_FLUSH, 0);
+            b86_wait(b, 2);
+            b86_rni(b);
+            return true;
+        }
+        if (in->reg == 5 && mem) { /* JMP far [m] */
+            b86_wait(b, 1);
+            b86_emit(b, B86_SUSP, 1);
+            b86_wait(b, P(100, 1));
+            b86_bus(b, 1);
+            b86_wait(b, P(101, 1));
+            b86_emit(b, B86_FLUSH, 0);
+            return true;
+        }
+        if (in->reg == 4) { /* JMP r/m */
+            b86_wait(b, mem ? 0 : P(94, 4));
+            b86_emit(b, B86_SUSP, 2 | 2 << 4);
+            b86_emit(b, B86_FLUSH, 0);
+            return true;
+        }
+        if (in->reg == 6) { /* PUSH r/m */
+            b86_wait(b, mem ? P(95, 3) : P(96, 5));
+            b86_rni(b);
             return true;
         }
         return false;
