@@ -277,7 +277,7 @@ void biu8086_decode(struct biu8086 *b, const struct x86_insn *in)
     }
     b->ax_before = (uint16_t)cpu->regs[0];
     b->dx_before = (uint16_t)cpu->regs[2];
-    b->flags_before = (uint16_t)cpu->eflags;
+    b->flags_before = (uint16_t)x86_get_flags(b->cpu);
 }
 
 /* Splits an access into the 8086's bus cycles: aligned words go in one
@@ -1285,6 +1285,17 @@ static bool b86_execute(struct biu8086 *b, const struct x86_insn *in, unsigned o
         b86_bus(b, 1);
         b86_wait(b, P(78, 1));
         b86_emit(b, B86_FLUSH, 0);
+        return true;
+    case 0x37: case 0x3f: { /* AAA, AAS: a clock less when AL is adjusted */
+        bool adjust = (b->ax_before & 0xf) > 9 || (b->flags_before & 0x10);
+        b86_wait(b, adjust ? 6 : 7);
+        return true;
+    }
+    case 0x99: /* CWD: a clock more for a negative AX */
+        b86_wait(b, (b->ax_before & 0x8000) ? 4 : 3);
+        return true;
+    case 0xd6: /* SALC: a clock more with CF set */
+        b86_wait(b, (b->flags_before & 1) ? 2 : 1);
         return true;
     case 0xd4: { /* AAM: the division microcode (CORD) of AL by the immediate */
         b86_q(b, rest);
