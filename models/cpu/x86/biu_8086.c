@@ -759,8 +759,7 @@ static unsigned b86_decode_phase(struct biu8086 *b, const struct x86_insn *in, u
     }
     /* group opcodes take their microcode address from the ModRM byte: a
      * clock more */
-    bool group = (op >= 0x80 && op <= 0x83) || (op >= 0xd0 && op <= 0xd3) || op == 0xf6 ||
-                 op == 0xf7 || op == 0xfe || op == 0xff;
+    bool group = op == 0xf6 || op == 0xf7 || op == 0xfe || op == 0xff;
     b86_wait(b, 1 + pre + (group ? P(20, 0) : 0));
     b86_q(b, nd);
     have += nd;
@@ -1076,13 +1075,13 @@ static bool b86_muldiv(struct biu8086 *b, const struct x86_insn *in, unsigned op
     bool negate = in->rep != 0;
     if (in->reg < 6) {
         uint32_t acc = n == 8 ? b->ax_before & 0xff : b->ax_before;
-        b86_wait(b, b86_mul_clocks(n, acc, src, is_signed, negate) + (mem ? 0 : P(91, 1)));
+        b86_wait(b, b86_mul_clocks(n, acc, src, is_signed, negate) + (mem ? 0 : P(91, 0)));
         return true;
     }
     uint32_t dividend = n == 8 ? b->ax_before : ((uint32_t)b->dx_before << 16) | b->ax_before;
     bool err;
     unsigned clk = b86_div_clocks(n, dividend, src, is_signed, negate, &err);
-    b86_wait(b, clk + (mem ? 0 : P(92, 1)));
+    b86_wait(b, clk + (mem ? 0 : P(92, 0)));
     if (err) {
         b86_wait(b, P(93, 5));
         b86_intr(b);
@@ -1100,6 +1099,9 @@ static bool b86_execute(struct biu8086 *b, const struct x86_insn *in, unsigned o
     (void)w;
     if (!b86_has_modrm(in))
         b86_wait(b, 1); /* the clock after a first-byte read */
+    /* groups 3-5 (F6/F7/FE/FF) take a clock to select their microcode */
+    if ((op == 0xf6 || op == 0xf7 || op == 0xfe || op == 0xff) && !mem)
+        b86_wait(b, P(25, 1));
     /* ALU r/m, reg / reg, r/m */
     if (op < 0x40 && (op & 7) < 4) {
         bool cmp = (op & 0x38) == 0x38;
@@ -1377,7 +1379,7 @@ static bool b86_execute(struct biu8086 *b, const struct x86_insn *in, unsigned o
         switch (in->reg) {
         case 0: case 1: /* TEST r/m, imm */
             b86_q(b, rest);
-            b86_wait(b, op == 0xf6 ? P(80, 2) : P(81, 1));
+            b86_wait(b, (op == 0xf6 ? P(80, 2) : P(81, 1)) - (mem ? 0 : 1));
             return true;
         case 2: case 3: /* NOT, NEG */
             if (mem) {
@@ -1392,7 +1394,7 @@ static bool b86_execute(struct biu8086 *b, const struct x86_insn *in, unsigned o
         if (in->reg == 2) { /* CALL r/m */
             bool odd = b->nev > 1 && b->ev[1].chained;
             b86_emit(b, B86_SUSP, 1);
-            b86_wait(b, !mem ? P(86, 8) : odd ? P(83, 6) : P(87, 4));
+            b86_wait(b, !mem ? P(86, 7) : odd ? P(83, 6) : P(87, 4));
             b86_emit(b, B86_FLUSH, 0);
             b86_wait(b, P(84, 2));
             b86_rni(b);
@@ -1427,13 +1429,13 @@ static bool b86_execute(struct biu8086 *b, const struct x86_insn *in, unsigned o
             return true;
         }
         if (in->reg == 4) { /* JMP r/m */
-            b86_wait(b, mem ? 0 : P(94, 4));
+            b86_wait(b, mem ? 0 : P(94, 3));
             b86_emit(b, B86_SUSP, 2 | 2 << 4);
             b86_emit(b, B86_FLUSH, 0);
             return true;
         }
         if (in->reg == 6) { /* PUSH r/m */
-            b86_wait(b, mem ? P(95, 3) : P(96, 5));
+            b86_wait(b, mem ? P(95, 3) : P(96, 4));
             b86_rni(b);
             return true;
         }
