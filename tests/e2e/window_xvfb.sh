@@ -28,7 +28,7 @@ ENTRIES=120,180,400x40
 RUN="$CW run --machine $ROOT/machines/pc-i440fx.yaml --cdrom $ISO --quiet"
 
 # 1. Headless reference: the menu, then the menu after Down.
-$RUN --headless --timeout 120s --do "wait guest-time:3s" --do "screenshot ref-menu.png" \
+$RUN --headless --timeout 120s --do "wait 120s screen:installer menu" --do "sleep 500ms" --do "screenshot ref-menu.png" \
     --do "keys Down" --do "sleep 500ms" --do "screenshot ref-down.png" --do stop \
     >ref.log 2>&1 || { cat ref.log; fail "headless reference run failed"; }
 cmp -s ref-menu.png ref-down.png && fail "Down did not change the menu in the headless run"
@@ -36,8 +36,15 @@ echo "headless: Down moves the menu highlight"
 
 # 2. The window, driven through X. The script prints when the menu is up
 #    and when the screen shows the highlight where the reference has it.
+# Width x height of a PNG, from its IHDR chunk.
+cat >png_size.sh <<'END'
+png_size() { od -An -tu1 -j16 -N8 "$1" | awk '{ print $1*16777216+$2*65536+$3*256+$4 "x" $5*16777216+$6*65536+$7*256+$8 }'; }
+END
+. ./png_size.sh
+
 cat >drive.sh <<EOF
-$RUN --window --timeout 900s --do "wait guest-time:3s" --do "print ready" \
+. ./png_size.sh
+$RUN --window --timeout 900s --do "wait 120s screen:installer menu" --do "sleep 500ms" --do "print ready" \
     --do "wait 300s screen-png:$ENTRIES=ref-down.png" --do "print moved" >win.log 2>&1 &
 pid=\$!
 waitfor() { i=0; while ! grep -q "\$1" win.log; do
@@ -51,16 +58,23 @@ xdotool windowfocus --sync \$id
 xdotool key Down
 waitfor "script .*: moved" || { echo "the highlight did not move"; kill \$pid; exit 4; }
 xdotool key Return
-# Screenshots (Ctrl+Alt+S) until one differs from the menu: the boot went on.
+# "Install" boots Linux, which sets its own video mode (vga=788):
+# screenshots (Ctrl+Alt+S) until the guest leaves the menu's 640x480; then
+# the window must have followed the mode.
 n=0
-while [ \$n -lt 120 ]; do
+while [ \$n -lt 100 ]; do
     n=\$((n + 1)); sleep 2
     xdotool key ctrl+alt+s
     sleep 1
     last=\$(ls -t clockwork-*.png 2>/dev/null | head -1)
-    [ -n "\$last" ] && ! cmp -s "\$last" ref-down.png && ! cmp -s "\$last" ref-menu.png && break
+    [ -n "\$last" ] && [ "\$(png_size "\$last")" != 640x480 ] && break
 done
 echo "\$last" >after-enter.txt
+sleep 1
+xdotool getwindowgeometry \$id | sed -n 's/.*Geometry: //p' >geometry.txt
+xdotool key ctrl+alt+s
+sleep 1
+ls -t clockwork-*.png | head -1 >final.txt
 xdotool key ctrl+alt+q
 wait \$pid
 echo "exit \$?" >status.txt
@@ -73,9 +87,14 @@ rc=$?
 echo "window: Down typed through X moved the highlight ($(cat title.txt))"
 shot=$(cat after-enter.txt)
 [ -n "$shot" ] && [ -f "$shot" ] || fail "Ctrl+Alt+S wrote no screenshot"
-cmp -s "$shot" ref-down.png && fail "the screen did not change after Enter"
-grep -q "screenshot:    $shot (" win.log || fail "the screenshot was not announced"
-echo "window: Enter boots on; Ctrl+Alt+S wrote $shot"
+size=$(png_size "$shot")
+[ "$size" != 640x480 ] || fail "after Enter on Install the guest never left the 640x480 menu"
+grep -q "screenshot:    $shot ($size)" win.log || fail "the screenshot was not announced"
+echo "window: Enter boots Linux, which sets $size; Ctrl+Alt+S wrote $shot"
+final=$(png_size "$(cat final.txt)")
+[ "$(cat geometry.txt)" = "$size" ] || [ "$(cat geometry.txt)" = "$final" ] ||
+    fail "the window is $(cat geometry.txt), not the guest's $size"
+echo "window: resized with the guest's mode to $(cat geometry.txt)"
 [ "$(cat status.txt)" = "exit 0" ] || fail "the run exited with '$(cat status.txt)' after Ctrl+Alt+Q"
 grep -q "^stopped:       window closed" win.log || fail "the summary does not say the window closed"
 grep -q "^--- run summary ---" win.log || fail "no summary"
