@@ -450,9 +450,13 @@ static void b86_biu_advance(struct biu8086 *b, unsigned qn_start)
         if (b->t == B86_T4)
             b->eu_req_ready = b->clock + 2;
         else if (b->t == B86_TI)
-            /* from an idle BIU that stopped on a full queue the way to an
-             * EU cycle is longer */
-            b->eu_req_ready = b->clock + 1 + (b->idle_full ? P(65, 0) : 0);
+            /* a request in the clock the delayed prefetch starts its
+             * address cycle aborts it: a clock later */
+            b->eu_req_ready = b->clock + 1 +
+                              (b->delay_t4 && b->clock == b->delay_t4 + b->delay_clocks &&
+                                       b86_queue_room(b, qn_start)
+                                   ? P(66, 1)
+                                   : 0);
         else
             b->eu_req_ready = b->clock;
     }
