@@ -818,7 +818,7 @@ static void b86_string(struct biu8086 *b, const struct x86_insn *in, unsigned op
 {
     unsigned kind = (op & 0xe) >> 1; /* 2 MOVS, 3 CMPS, 5 STOS, 6 LODS, 7 SCAS */
     unsigned per = kind == 2 || kind == 3 ? 2 : 1;
-    static const uint8_t pre[8] = { 0, 0, 2, 2, 0, 1, 2, 4 };
+    static const uint8_t pre[8] = { 0, 0, 1, 2, 0, 1, 1, 3 };
     static const uint8_t mid[8] = { 0, 0, 2, 3, 0, 0, 0, 0 };
     static const uint8_t post[8] = { 0, 0, 3, 5, 0, 3, 4, 5 };
     static const uint8_t setup[8] = { 0, 0, 8, 9, 0, 8, 8, 10 };
@@ -826,20 +826,20 @@ static void b86_string(struct biu8086 *b, const struct x86_insn *in, unsigned op
     static const uint8_t end[8] = { 0, 0, 4, 6, 0, 4, 7, 6 };
     unsigned n = b86_nev(b) / per;
     if (!in->rep) {
-        b86_wait(b, pre[kind]);
+        b86_wait(b, P(110 + (int)kind, pre[kind]));
         b86_bus(b, 1);
         if (per == 2) {
             b86_wait(b, mid[kind]);
             b86_bus(b, 1);
         }
-        b86_wait(b, post[kind]);
+        b86_wait(b, P(120 + (int)kind, post[kind]));
         return;
     }
     if (n == 0) {
         b86_wait(b, P(90, 7));
         return;
     }
-    b86_wait(b, setup[kind]);
+    b86_wait(b, P(130 + (int)kind, setup[kind]));
     for (unsigned i = 0; i < n; i++) {
         b86_bus(b, 1);
         if (per == 2) {
@@ -847,7 +847,7 @@ static void b86_string(struct biu8086 *b, const struct x86_insn *in, unsigned op
             b86_bus(b, 1);
         }
         if (i + 1 < n)
-            b86_wait(b, gap[kind]);
+            b86_wait(b, P(140 + (int)kind, gap[kind]));
     }
     bool by_cx = (uint16_t)b->cpu->regs[1] == 0;
     b86_wait(b, end[kind] + ((kind == 3 || kind == 7) && by_cx ? 1 : 0));
