@@ -1245,7 +1245,7 @@ static bool b86_execute(struct biu8086 *b, const struct x86_insn *in, unsigned o
         return true;
     case 0xc6: case 0xc7: /* MOV r/m, imm */
         b86_q(b, rest);
-        b86_wait(b, op == 0xc6 ? 2 : 1);
+        b86_wait(b, mem ? (op == 0xc6 ? P(150, 2) : P(151, 1)) : (op == 0xc6 ? P(152, 1) : P(153, 0)));
         if (mem)
             b86_rni(b);
         return true;
