@@ -90,7 +90,7 @@ build_imgcmp() {
 
 # --- QEMU ----------------------------------------------------------------------
 # The same PC as machines/pc-i440fx.yaml as far as the guest can tell:
-# i440FX/PIIX3, 512 MiB, std VGA (vgabios-stdvga.bin, which QEMU also takes
+# i440FX/PIIX3, 1 GiB, std VGA (vgabios-stdvga.bin, which QEMU also takes
 # from /usr/share/seabios), CD-ROM on the secondary master. Beyond the
 # command the issue gives: -bios bios.bin (QEMU's pc machine would load
 # bios-256k.bin, another build of SeaBIOS), -nic none (QEMU's default e1000
@@ -105,7 +105,7 @@ qemu_start() {
     shift 2
     rm -f "$tmp/qmon.in" "$tmp/qmon.out"
     mkfifo "$tmp/qmon.in" "$tmp/qmon.out" || fail "mkfifo"
-    $QEMU -accel tcg -M pc -m 512 -vga std -display none -bios "$SEABIOS" -nic none -boot d \
+    $QEMU -accel tcg -M pc -m 1024 -vga std -display none -bios "$SEABIOS" -nic none -boot d \
         -cdrom "$qmedium" -chardev "file,id=dbg,path=$qlog" \
         -device isa-debugcon,iobase=0x402,chardev=dbg \
         -monitor "pipe:$tmp/qmon" "$@" >"$tmp/qemu.out" 2>&1 &
@@ -220,9 +220,9 @@ seabios_normalise() {
 /^VBE mode info request: 199$/d
 # QEMU reserves 128 KiB at the top of RAM for its ACPI tables and lists the
 # AMD HyperTransport hole below 1 TiB.
-/^  4: 000000001ffe0000 - 0000000020000000 = 2 RESERVED$/d
+/^  4: 000000003ffe0000 - 0000000040000000 = 2 RESERVED$/d
 /^  6: 000000fd00000000 - 0000010000000000 = 2 RESERVED$/d
-s/^  3: 0000000000100000 - 000000001ffe0000 = 1 RAM$/  3: 0000000000100000 - 0000000020000000 = 1 RAM/
+s/^  3: 0000000000100000 - 000000003ffe0000 = 1 RAM$/  3: 0000000000100000 - 0000000040000000 = 1 RAM/
 s/^  5: 00000000fffc0000 - 0000000100000000 = 2 RESERVED$/  4: 00000000fffc0000 - 0000000100000000 = 2 RESERVED/
 ' "$1"
     else
