@@ -1355,9 +1355,11 @@ static bool b86_execute(struct biu8086 *b, const struct x86_insn *in, unsigned o
         b86_wait(b, P(51, 7));
         b86_intr(b);
         return true;
-    case 0xcd: /* INT imm8 */
+    case 0xcd: /* INT imm8: prefetching stops, a fetch in progress ends first */
         b86_q(b, rest);
-        b86_wait(b, P(50, 8));
+        b86_wait(b, P(50, 2));
+        b86_emit(b, B86_SUSP, 0x81);
+        b86_wait(b, P(49, 4));
         b86_intr(b);
         return true;
     case 0xce: /* INTO */
@@ -1396,9 +1398,8 @@ static bool b86_execute(struct biu8086 *b, const struct x86_insn *in, unsigned o
         }
     case 0xff:
         if (in->reg == 2) { /* CALL r/m */
-            bool odd = b->nev > 1 && b->ev[1].chained;
-            b86_emit(b, B86_SUSP, 1);
-            b86_wait(b, !mem ? P(86, 7) : odd ? P(83, 6) : P(87, 4));
+            b86_emit(b, B86_SUSP, 0x81);
+            b86_wait(b, !mem ? P(86, 5) : P(83, 4));
             b86_emit(b, B86_FLUSH, 0);
             b86_wait(b, P(84, 2));
             b86_rni(b);
@@ -1433,8 +1434,13 @@ static bool b86_execute(struct biu8086 *b, const struct x86_insn *in, unsigned o
             return true;
         }
         if (in->reg == 4) { /* JMP r/m */
-            b86_wait(b, mem ? 0 : P(94, 3));
-            b86_emit(b, B86_SUSP, 2 | 2 << 4);
+            if (P(170, 0)) {
+                b86_emit(b, B86_SUSP, 0x81);
+                b86_wait(b, mem ? P(171, 1) : P(172, 3));
+            } else {
+                b86_wait(b, mem ? 0 : P(94, 0));
+                b86_emit(b, B86_SUSP, 2 | 2 << 4);
+            }
             b86_emit(b, B86_FLUSH, 0);
             return true;
         }
