@@ -1232,7 +1232,7 @@ static bool b86_execute(struct biu8086 *b, const struct x86_insn *in, unsigned o
     case 0x8f: /* POP r/m */
         b86_wait(b, 1);
         b86_bus(b, 1);
-        b86_wait(b, 1);
+        b86_wait(b, mem ? 1 : P(103, 2));
         if (mem) {
             b86_wait(b, P(70, 3));
             b86_rni(b);
@@ -1445,7 +1445,7 @@ static bool b86_execute(struct biu8086 *b, const struct x86_insn *in, unsigned o
             return true;
         }
         if (in->reg == 6) { /* PUSH r/m */
-            b86_wait(b, mem ? P(95, 3) : P(96, 4));
+            b86_wait(b, mem ? P(95, 3) : P(96, 3));
             b86_rni(b);
             return true;
         }
