@@ -2306,3 +2306,61 @@ void x86_step_insn(struct x86_cpu *cpu)
     cpu->cycles += cpu->cycle_table[in->op];
     cpu->stats.insns++;
 }
+
+/* The decode-cache hit of x86_fetch_decode, inlined into the fast loop:
+ * the same checks (TLB read tag, physical page and its write generation,
+ * mode, CS limit) in the cheapest order; NULL sends the caller to
+ * x86_fetch_decode. A slot only holds pages below X86_CODE_PAGES, so a
+ * matching physical address needs no page-range check. */
+static inline struct x86_insn *x86_fetch_hit(struct x86_cpu *cpu)
+{
+    const struct x86_seg *cs = &cpu->seg[X86_SEG_CS];
+    uint64_t rip = cpu->rip;
+    uint64_t lin = cpu->long64 ? rip : (cs->base + rip) & 0xffffffffu;
+    struct x86_dcache_entry *d = &cpu->dcache[lin & (X86_DCACHE_SIZE - 1)];
+    if (X86_UNLIKELY(d->lin != lin))
+        return NULL;
+    const struct x86_tlb_entry *e = &cpu->tlb_cur[(lin >> 12) & (X86_TLB_SIZE - 1)];
+    if (X86_UNLIKELY(e->tag_r != (lin & ~0xfffull)))
+        return NULL;
+    uint64_t phys = e->phys | (lin & 0xfff);
+    if (X86_UNLIKELY(d->phys != phys || d->gen != cpu->page_gen[phys >> 12]))
+        return NULL;
+    int bits = cpu->long64 ? 64 : cpu->code32 ? 32 : 16;
+    if (X86_UNLIKELY(cpu->profile == X86_PROFILE_286))
+        bits = -16;
+    uint32_t mode = (uint32_t)(bits & 0xff) | (cs->limit == 0xffff ? 0x100u : 0);
+    if (X86_UNLIKELY(d->mode != mode))
+        return NULL;
+    if (!cpu->long64 && X86_UNLIKELY(rip + d->in.len - 1 > cs->limit))
+        return NULL;
+    cpu->stats.decode_hits++;
+    return &d->in;
+}
+
+/* Executes instructions without the per-instruction extras until the cycle
+ * limit, or until something needs the run loop: attention (interrupts,
+ * shadows, pin changes), the slow loop (trace, hooks, TF), HLT or shutdown.
+ * Each turn is x86_step_insn; slow_loop is known clear at its start (the
+ * loop condition), so the trace/hook call is not needed. */
+void x86_run_insns(struct x86_cpu *cpu)
+{
+    do {
+        cpu->insn_rip = cpu->rip;
+        cpu->insn_rsp = cpu->regs[4];
+        struct x86_insn *in = cpu->dcache ? x86_fetch_hit(cpu) : NULL;
+        if (X86_UNLIKELY(!in))
+            in = x86_fetch_decode(cpu);
+        cpu->cur = in;
+        uint64_t next = cpu->rip + in->len;
+        if (!cpu->long64)
+            next &= cpu->code32 ? 0xffffffffull : 0xffffull;
+        cpu->next_rip = next;
+        x86_exec(cpu, in);
+        cpu->rip = cpu->next_rip;
+        cpu->cycles += cpu->cycle_table[in->op];
+        cpu->stats.insns++;
+        if (cpu->cycles >= cpu->cycle_limit)
+            return;
+    } while (!(cpu->attention | cpu->slow_loop | cpu->halted | cpu->shutdown));
+}

@@ -377,10 +377,13 @@ static void x86_run_loop(struct x86_cpu *cpu)
             x86_service(cpu);
         if (X86_UNLIKELY(cpu->halted || cpu->shutdown))
             return;
-        if (X86_UNLIKELY(cpu->slow_loop))
+        if (X86_UNLIKELY(cpu->slow_loop)) {
             x86_step_slow(cpu);
-        else
-            x86_step_insn(cpu);
+            if (cpu->cycles >= cpu->cycle_limit)
+                return;
+            continue;
+        }
+        x86_run_insns(cpu);
         if (cpu->cycles >= cpu->cycle_limit)
             return;
     }

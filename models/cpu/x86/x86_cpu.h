@@ -308,6 +308,7 @@ uint64_t x86_pop(struct x86_cpu *cpu, unsigned size);
 uint64_t x86_stack_peek(struct x86_cpu *cpu, unsigned offset, unsigned size);
 void x86_jump_near(struct x86_cpu *cpu, uint64_t target, unsigned opsize);
 void x86_step_insn(struct x86_cpu *cpu);
+void x86_run_insns(struct x86_cpu *cpu); /* fast loop until the run loop is needed */
 void x86_insn_observed(struct x86_cpu *cpu); /* trace and decode hook */
 void x86_check_markers(struct x86_cpu *cpu);  /* boot-phase markers (x86_cpu.c) */
 
