@@ -71,17 +71,13 @@ struct biu8086 {
     uint64_t delay_until;     /* no bus cycle starts before the end of this clock */
     uint64_t delay_t4;        /* T4 of the fetch that set the delay */
     unsigned delay_qn, delay_clocks;
-    unsigned j1, j2;
+    unsigned j2;
     uint64_t susp_clock, susp_t4;
     unsigned susp_n, susp_m;
     uint64_t qready[B86_QUEUE]; /* first clock the EU may take each queued byte as a first byte */
     unsigned landed;          /* bytes the current fetch put in the queue */
     uint16_t cl_before, ax_before, dx_before, flags_before, rm_before;
-    bool idle_full;           /* the BIU went idle on a full queue */
-    bool was_split;           /* the transfer is the second half of an odd word */
-    uint64_t done_at;         /* first clock the EU has the transfer's data */
     unsigned empty_k;
-    bool delay_qn_after;
 
     /* bus */
     uint8_t t;                /* state of the current clock */
@@ -123,15 +119,6 @@ struct biu8086 {
 
 #include "models/cpu/x86/biu_8086_params.h"
 
-/* Fitting aid: B86_P<i>=n overrides constant i (development only). */
-static unsigned b86_p(int i, unsigned def)
-{
-    char name[16];
-    snprintf(name, sizeof name, "B86_P%d", i);
-    const char *v = getenv(name);
-    return v ? (unsigned)atoi(v) : def;
-}
-#define P(i, d) b86_p(i, d)
 
 
 static const int8_t b86_groups[] = { 0x80, 0x81, 0x82, 0x83, 0x8f, 0xc6, 0xc7, 0xd0, 0xd1,
@@ -164,13 +151,12 @@ struct biu8086 *biu8086_create(struct x86_cpu *cpu, const struct x86_timing_tabl
         return NULL;
     b->cpu = cpu;
     b->tab = tab;
-    b->delay_qn = getenv("B86_DQN") ? (unsigned)atoi(getenv("B86_DQN")) : 3;
-    b->delay_clocks = getenv("B86_DCL") ? (unsigned)atoi(getenv("B86_DCL")) : 3;
-    b->delay_qn_after = getenv("B86_DQB") == NULL;
-    b->flush_delay = getenv("B86_FLD") ? (unsigned)atoi(getenv("B86_FLD")) : 1;
-    b->empty_k = getenv("B86_EK") ? (unsigned)atoi(getenv("B86_EK")) : 3;
-    b->j1 = getenv("B86_J1") ? (unsigned)atoi(getenv("B86_J1")) : 0;
-    b->j2 = getenv("B86_J2") ? (unsigned)atoi(getenv("B86_J2")) : 5;
+    /* BIU constants measured on the captures (docs/timing.md) */
+    b->delay_qn = 3;      /* queue bytes in a code fetch's T3 that start the fetch delay */
+    b->delay_clocks = 3;  /* clocks the delay holds the bus after that fetch's T4 */
+    b->flush_delay = 1;   /* clocks after a flush before the first fetch starts */
+    b->empty_k = 3;       /* clocks after T3 before a fetched byte can be a first byte */
+    b->j2 = 5;            /* clocks after a fetch's T4 before a relative jump's flush */
     b->vector = -1;
     /* documented clocks first, then the calibrated positions */
     for (unsigned op = 0; op < 256; op++)
@@ -223,7 +209,6 @@ void biu8086_set_queue(struct biu8086 *b, uint32_t lin, const uint8_t *bytes, un
     b->fetch_suspended = false;
     b->susp = false;
     b->delay_until = 0;
-    b->idle_full = false;
     memset(b->qready, 0, sizeof b->qready);
     b->expect_lin = lin;
     b->t = B86_TI;
@@ -428,13 +413,8 @@ static void b86_biu_advance(struct biu8086 *b, unsigned qn_start)
                 b->eu_req = true;
                 b->eu_req_at = 0;
                 b->eu_req_ready = b->clock + 1;
-                b->was_split = true;
             } else {
                 b->req_done = true;
-                /* an odd word read reaches the EU later */
-                b->done_at = b->clock + 1 +
-                             (b->was_split && b->cur.status == B86_MEMR ? P(85, 0) : 0);
-                b->was_split = false;
             }
         }
         return;
@@ -455,7 +435,7 @@ static void b86_biu_advance(struct biu8086 *b, unsigned qn_start)
             b->eu_req_ready = b->clock + 1 +
                               (b->delay_t4 && b->clock == b->delay_t4 + b->delay_clocks &&
                                        b86_queue_room(b, qn_start)
-                                   ? P(66, 1)
+                                   ? 1
                                    : 0);
         else
             b->eu_req_ready = b->clock;
@@ -464,7 +444,7 @@ static void b86_biu_advance(struct biu8086 *b, unsigned qn_start)
     bool delayed = b->clock < b->delay_until;
     /* a request made during the delay waits for an address cycle after it */
     bool eu_delayed = b->delay_t4 && b->eu_req_at > b->delay_t4 &&
-                      b->clock < b->delay_t4 + P(22, 0);
+                      b->clock < b->delay_t4 + 0;
     bool eu = b->eu_req && b->clock >= b->eu_req_ready && !eu_delayed;
     if (delayed && !eu) {
         b->t = B86_TI;
@@ -474,20 +454,16 @@ static void b86_biu_advance(struct biu8086 *b, unsigned qn_start)
                  b->hold == 0;
     if (eu) {
         b->t = B86_T1;
-        b->idle_full = false;
-        b->cur_fetch = false;
+            b->cur_fetch = false;
         b->cur = b->req;
         b->eu_req = false;
         return;
     }
     if (fetch) {
         b->t = B86_T1;
-        b->idle_full = false;
-        b86_begin_fetch(b);
+            b86_begin_fetch(b);
         return;
     }
-    if (!b86_queue_room(b, qn_start) && !b->eu_req)
-        b->idle_full = true;
     b->t = B86_TI;
 }
 
@@ -536,7 +512,7 @@ static void b86_run(struct biu8086 *b)
         while (!consumed) {
             if (waiting == W_T4) {
                 /* a transfer: the EU goes on in the clock of its T4 */
-                if (!b->req_done || b->clock < b->done_at) {
+                if (!b->req_done) {
                     owner = b->own_data;
                     consumed = true;
                     break;
@@ -761,10 +737,7 @@ static unsigned b86_decode_phase(struct biu8086 *b, const struct x86_insn *in, u
         pre = pre_rm[rm];
         post = in->mod == 1 ? 3 : in->mod == 2 ? 2 : 0;
     }
-    /* group opcodes take their microcode address from the ModRM byte: a
-     * clock more */
-    bool group = op == 0xf6 || op == 0xf7 || op == 0xfe || op == 0xff;
-    b86_wait(b, 1 + pre + (group ? P(20, 0) : 0));
+    b86_wait(b, 1 + pre);
     b86_q(b, nd);
     have += nd;
     b86_wait(b, post);
@@ -789,16 +762,16 @@ static void b86_reljmp(struct biu8086 *b, unsigned n)
 static void b86_intr(struct biu8086 *b)
 {
     b86_bus(b, 1);
-    b86_wait(b, P(60, 2));
+    b86_wait(b, 2);
     b86_bus(b, 1);
     b86_emit(b, B86_SUSP, 1);
-    b86_wait(b, P(61, 3));
+    b86_wait(b, 3);
     b86_bus(b, 1);
-    b86_wait(b, P(62, 5));
+    b86_wait(b, 5);
     b86_bus(b, 1);
-    b86_wait(b, P(63, 4));
+    b86_wait(b, 4);
     b86_emit(b, B86_FLUSH, 0);
-    b86_wait(b, P(64, 2));
+    b86_wait(b, 2);
     b86_rni(b);
 }
 
@@ -826,20 +799,20 @@ static void b86_string(struct biu8086 *b, const struct x86_insn *in, unsigned op
     static const uint8_t end[8] = { 0, 0, 4, 6, 0, 4, 7, 6 };
     unsigned n = b86_nev(b) / per;
     if (!in->rep) {
-        b86_wait(b, P(110 + (int)kind, pre[kind]));
+        b86_wait(b, pre[kind]);
         b86_bus(b, 1);
         if (per == 2) {
             b86_wait(b, mid[kind]);
             b86_bus(b, 1);
         }
-        b86_wait(b, P(120 + (int)kind, post[kind]));
+        b86_wait(b, post[kind]);
         return;
     }
     if (n == 0) {
-        b86_wait(b, P(90, 7));
+        b86_wait(b, 7);
         return;
     }
-    b86_wait(b, P(130 + (int)kind, setup[kind]));
+    b86_wait(b, setup[kind]);
     for (unsigned i = 0; i < n; i++) {
         b86_bus(b, 1);
         if (per == 2) {
@@ -847,7 +820,7 @@ static void b86_string(struct biu8086 *b, const struct x86_insn *in, unsigned op
             b86_bus(b, 1);
         }
         if (i + 1 < n)
-            b86_wait(b, P(140 + (int)kind, gap[kind]));
+            b86_wait(b, gap[kind]);
     }
     bool by_cx = (uint16_t)b->cpu->regs[1] == 0;
     b86_wait(b, end[kind] + ((kind == 3 || kind == 7) && by_cx ? 1 : 0));
@@ -1079,15 +1052,15 @@ static bool b86_muldiv(struct biu8086 *b, const struct x86_insn *in, unsigned op
     bool negate = in->rep != 0;
     if (in->reg < 6) {
         uint32_t acc = n == 8 ? b->ax_before & 0xff : b->ax_before;
-        b86_wait(b, b86_mul_clocks(n, acc, src, is_signed, negate) + (mem ? 0 : P(91, 0)));
+        b86_wait(b, b86_mul_clocks(n, acc, src, is_signed, negate));
         return true;
     }
     uint32_t dividend = n == 8 ? b->ax_before : ((uint32_t)b->dx_before << 16) | b->ax_before;
     bool err;
     unsigned clk = b86_div_clocks(n, dividend, src, is_signed, negate, &err);
-    b86_wait(b, clk + (mem ? 0 : P(92, 0)));
+    b86_wait(b, clk);
     if (err) {
-        b86_wait(b, P(93, 5));
+        b86_wait(b, 5);
         b86_intr(b);
     }
     return true;
@@ -1105,7 +1078,7 @@ static bool b86_execute(struct biu8086 *b, const struct x86_insn *in, unsigned o
         b86_wait(b, 1); /* the clock after a first-byte read */
     /* groups 3-5 (F6/F7/FE/FF) take a clock to select their microcode */
     if ((op == 0xf6 || op == 0xf7 || op == 0xfe || op == 0xff) && !mem)
-        b86_wait(b, P(25, 1));
+        b86_wait(b, 1);
     /* ALU r/m, reg / reg, r/m */
     if (op < 0x40 && (op & 7) < 4) {
         bool cmp = (op & 0x38) == 0x38;
@@ -1132,39 +1105,39 @@ static bool b86_execute(struct biu8086 *b, const struct x86_insn *in, unsigned o
         b86_q(b, rest);
         if (taken) {
             b86_wait(b, 2);
-            b86_reljmp(b, P(0, 6));
+            b86_reljmp(b, 6);
         } else {
             b86_wait(b, 1);
         }
         return true;
     case 0xeb: /* JMP rel8 */
         b86_q(b, rest);
-        b86_reljmp(b, P(1, 6));
+        b86_reljmp(b, 6);
         return true;
     case 0xe9: /* JMP rel16: SUSP with the first byte */
         b86_q(b, 1);
-        b86_emit(b, B86_SUSP, P(2, 6));
+        b86_emit(b, B86_SUSP, 6);
         b86_q(b, 1);
         b86_emit(b, B86_FLUSH, 0);
         return true;
     case 0xe8: /* CALL rel16 */
         b86_q(b, 1);
-        b86_emit(b, B86_SUSP, P(3, 6));
+        b86_emit(b, B86_SUSP, 6);
         b86_q(b, 1);
         b86_emit(b, B86_FLUSH, 0);
-        b86_wait(b, P(4, 2));
+        b86_wait(b, 2);
         b86_rni(b);
         return true;
     case 0xc3: /* RET */
         b86_bus(b, 1);
-        b86_emit(b, B86_SUSP, P(5, 3));
+        b86_emit(b, B86_SUSP, 3);
         b86_emit(b, B86_FLUSH, 0);
         return true;
     case 0xc2: /* RET imm16 */
         b86_q(b, rest);
         b86_wait(b, 1);
         b86_bus(b, 1);
-        b86_emit(b, B86_SUSP, P(6, 4));
+        b86_emit(b, B86_SUSP, 4);
         b86_emit(b, B86_FLUSH, 0);
         return true;
     case 0xe2: /* LOOP */
@@ -1172,12 +1145,12 @@ static bool b86_execute(struct biu8086 *b, const struct x86_insn *in, unsigned o
         b86_wait(b, 2);
         b86_q(b, rest);
         if (taken && op == 0xe2) {
-            b86_reljmp(b, P(7, 6));
+            b86_reljmp(b, 6);
         } else if (taken) {
             b86_wait(b, 2);
-            b86_reljmp(b, P(10, 5));
+            b86_reljmp(b, 5);
         } else {
-            b86_wait(b, P(9, 1));
+            b86_wait(b, 1);
         }
         return true;
     case 0xe3: /* JCXZ */
@@ -1185,7 +1158,7 @@ static bool b86_execute(struct biu8086 *b, const struct x86_insn *in, unsigned o
         b86_q(b, rest);
         b86_wait(b, 1);
         if (taken)
-            b86_reljmp(b, P(8, 6));
+            b86_reljmp(b, 6);
         return true;
     case 0x80: case 0x81: case 0x82: case 0x83: {
         bool cmp = in->reg == 7;
@@ -1232,36 +1205,36 @@ static bool b86_execute(struct biu8086 *b, const struct x86_insn *in, unsigned o
     case 0x8f: /* POP r/m */
         b86_wait(b, 1);
         b86_bus(b, 1);
-        b86_wait(b, mem ? 1 : P(103, 2));
+        b86_wait(b, mem ? 1 : 2);
         if (mem) {
-            b86_wait(b, P(70, 3));
+            b86_wait(b, 3);
             b86_rni(b);
         }
         return true;
     case 0xc4: case 0xc5: /* LES, LDS: the offset was EALOAD */
-        b86_wait(b, P(71, 2));
+        b86_wait(b, 2);
         b86_bus(b, 1);
         b86_wait(b, 1);
         return true;
     case 0xc6: case 0xc7: /* MOV r/m, imm */
         b86_q(b, rest);
-        b86_wait(b, mem ? (op == 0xc6 ? P(150, 2) : P(151, 1)) : (op == 0xc6 ? P(152, 1) : P(153, 0)));
+        b86_wait(b, mem ? (op == 0xc6 ? 2 : 1) : (op == 0xc6 ? 1 : 0));
         if (mem)
             b86_rni(b);
         return true;
     case 0xd0: case 0xd1: /* shift by 1 */
         if (mem) {
-            b86_wait(b, P(21, 2));
+            b86_wait(b, 2);
             b86_rni(b);
         }
         return true;
     case 0xd2: case 0xd3: { /* shift by CL: four clocks a bit, the count not masked */
         unsigned cl = (unsigned)(b->cl_before & 0xff);
-        b86_wait(b, P(30, 6));
+        b86_wait(b, 6);
         for (unsigned i = 0; i < cl; i++)
-            b86_wait(b, P(31, 4));
+            b86_wait(b, 4);
         if (mem) {
-            b86_wait(b, P(32, 1));
+            b86_wait(b, 1);
             b86_rni(b);
         }
         return true;
@@ -1275,21 +1248,21 @@ static bool b86_execute(struct biu8086 *b, const struct x86_insn *in, unsigned o
         b86_q(b, rest);
         b86_wait(b, 1);
         b86_emit(b, B86_SUSP, 0x81); /* waits for a fetch in progress */
-        b86_wait(b, P(73, 4));
+        b86_wait(b, 4);
         b86_bus(b, 1);
-        b86_wait(b, P(74, 4));
+        b86_wait(b, 4);
         b86_emit(b, B86_FLUSH, 0);
-        b86_wait(b, P(75, 2));
+        b86_wait(b, 2);
         b86_rni(b);
         return true;
     case 0xca: /* RETF imm16 */
         b86_q(b, rest);
-        b86_wait(b, P(76, 2));
+        b86_wait(b, 2);
         b86_bus(b, 1);
         b86_emit(b, B86_SUSP, 1);
-        b86_wait(b, P(77, 4));
+        b86_wait(b, 4);
         b86_bus(b, 1);
-        b86_wait(b, P(78, 1));
+        b86_wait(b, 1);
         b86_emit(b, B86_FLUSH, 0);
         return true;
     case 0x37: case 0x3f: { /* AAA, AAS: a clock less when AL is adjusted */
@@ -1310,7 +1283,7 @@ static bool b86_execute(struct biu8086 *b, const struct x86_insn *in, unsigned o
         if (base && b86_cord(&m)) {
             b86_wait(b, m.clk + 4);
         } else {
-            b86_wait(b, m.clk + P(102, 5));
+            b86_wait(b, m.clk + 5);
             b86_intr(b);
         }
         return true;
@@ -1334,62 +1307,62 @@ static bool b86_execute(struct biu8086 *b, const struct x86_insn *in, unsigned o
         return true;
     case 0xe4: case 0xe5: /* IN AL/AX, imm8 */
         b86_q(b, rest);
-        b86_wait(b, P(40, 1));
+        b86_wait(b, 1);
         b86_bus(b, 1);
-        b86_wait(b, P(41, 1));
+        b86_wait(b, 1);
         return true;
     case 0xec: case 0xed: /* IN AL/AX, DX */
         b86_bus(b, 1);
-        b86_wait(b, P(41, 1));
+        b86_wait(b, 1);
         return true;
     case 0xe6: case 0xe7: /* OUT imm8, AL/AX */
         b86_q(b, rest);
-        b86_wait(b, P(42, 3));
+        b86_wait(b, 3);
         b86_rni(b);
         return true;
     case 0xee: case 0xef: /* OUT DX, AL/AX */
-        b86_wait(b, P(43, 1));
+        b86_wait(b, 1);
         b86_rni(b);
         return true;
     case 0xcc: /* INT 3 */
-        b86_wait(b, P(51, 7));
+        b86_wait(b, 7);
         b86_intr(b);
         return true;
     case 0xcd: /* INT imm8: prefetching stops, a fetch in progress ends first */
         b86_q(b, rest);
-        b86_wait(b, P(50, 2));
+        b86_wait(b, 2);
         b86_emit(b, B86_SUSP, 0x81);
-        b86_wait(b, P(49, 4));
+        b86_wait(b, 4);
         b86_intr(b);
         return true;
     case 0xce: /* INTO */
-        b86_wait(b, P(52, 2));
+        b86_wait(b, 2);
         if (b->vector == 4) {
-            b86_wait(b, P(53, 6));
+            b86_wait(b, 6);
             b86_intr(b);
         }
         return true;
     case 0xcf: /* IRET */
-        b86_wait(b, P(54, 2));
+        b86_wait(b, 2);
         b86_bus(b, 1);
         b86_emit(b, B86_SUSP, 1);
-        b86_wait(b, P(55, 4));
+        b86_wait(b, 4);
         b86_bus(b, 1);
-        b86_wait(b, P(56, 1));
+        b86_wait(b, 1);
         b86_emit(b, B86_FLUSH, 0);
-        b86_wait(b, P(57, 1));
+        b86_wait(b, 1);
         b86_bus(b, 1);
-        b86_wait(b, P(58, 1));
+        b86_wait(b, 1);
         return true;
     case 0xf6: case 0xf7:
         switch (in->reg) {
         case 0: case 1: /* TEST r/m, imm */
             b86_q(b, rest);
-            b86_wait(b, (op == 0xf6 ? P(80, 2) : P(81, 1)) - (mem ? 0 : 1));
+            b86_wait(b, (op == 0xf6 ? 2 : 1) - (mem ? 0 : 1));
             return true;
         case 2: case 3: /* NOT, NEG */
             if (mem) {
-                b86_wait(b, P(82, 2));
+                b86_wait(b, 2);
                 b86_rni(b);
             }
             return true;
@@ -1399,9 +1372,9 @@ static bool b86_execute(struct biu8086 *b, const struct x86_insn *in, unsigned o
     case 0xff:
         if (in->reg == 2) { /* CALL r/m */
             b86_emit(b, B86_SUSP, 0x81);
-            b86_wait(b, !mem ? P(86, 5) : P(83, 4));
+            b86_wait(b, !mem ? 5 : 4);
             b86_emit(b, B86_FLUSH, 0);
-            b86_wait(b, P(84, 2));
+            b86_wait(b, 2);
             b86_rni(b);
             return true;
         }
@@ -1413,12 +1386,12 @@ static bool b86_execute(struct biu8086 *b, const struct x86_insn *in, unsigned o
             return true;
         }
         if (in->reg == 3 && mem) { /* CALL far [m] */
-            b86_wait(b, P(97, 1));
+            b86_wait(b, 1);
             b86_bus(b, 1);
             b86_emit(b, B86_SUSP, 1);
-            b86_wait(b, P(98, 5));
+            b86_wait(b, 5);
             b86_bus(b, 1);
-            b86_wait(b, P(99, 4));
+            b86_wait(b, 4);
             b86_emit(b, B86_FLUSH, 0);
             b86_wait(b, 2);
             b86_rni(b);
@@ -1427,25 +1400,25 @@ static bool b86_execute(struct biu8086 *b, const struct x86_insn *in, unsigned o
         if (in->reg == 5 && mem) { /* JMP far [m] */
             b86_wait(b, 1);
             b86_emit(b, B86_SUSP, 1);
-            b86_wait(b, P(100, 1));
+            b86_wait(b, 1);
             b86_bus(b, 1);
-            b86_wait(b, P(101, 1));
+            b86_wait(b, 1);
             b86_emit(b, B86_FLUSH, 0);
             return true;
         }
         if (in->reg == 4) { /* JMP r/m */
-            if (P(170, 0)) {
+            if (0) {
                 b86_emit(b, B86_SUSP, 0x81);
-                b86_wait(b, mem ? P(171, 1) : P(172, 3));
+                b86_wait(b, mem ? 1 : 3);
             } else {
-                b86_wait(b, mem ? 0 : P(94, 0));
+                b86_wait(b, mem ? 0 : 0);
                 b86_emit(b, B86_SUSP, 2 | 2 << 4);
             }
             b86_emit(b, B86_FLUSH, 0);
             return true;
         }
         if (in->reg == 6) { /* PUSH r/m */
-            b86_wait(b, mem ? P(95, 3) : P(96, 3));
+            b86_wait(b, mem ? 3 : 3);
             b86_rni(b);
             return true;
         }
