@@ -547,6 +547,52 @@ static void test_pit_drives_irq0(void **state)
     ytree_free(y);
 }
 
+/* The lost PIT ticks of a Linux boot with a serial console: the kernel
+ * writes each console record with interrupts disabled, polling the UART's
+ * THRE at 115200 baud (87 us a character), so a 100-character line keeps
+ * IRQ 0 unacknowledged for about 9 ms, more than two 4 ms ticks. IRR holds
+ * one edge per line (datasheet: the edge sets the IRR latch, INTA clears
+ * it), so the ticks of that time merge into one request: the chips lose
+ * them only while the CPU does not acknowledge, never while it does. */
+static void test_pit_ticks_merge_while_unacknowledged(void **state)
+{
+    struct rig *r = *state;
+    struct cw_error err = {{0}};
+    const char *yaml = "type: i8254\nspace: io\nbase: 0x40\n";
+    struct ynode *y = ytree_load_string(yaml, strlen(yaml), "pit0", &err);
+    assert_non_null(y);
+    assert_non_null(component_create(r->sim, "pit0", component_type_find("i8254"), y, &err));
+    rig_wire(r, "pit0.out0", "pic0.ir0");
+    pc_init(r);
+    struct clock_domain clk;
+    clock_init(&clk, "pit", 1193182, 1);
+    out8(r, 0x43, 0x34);
+    out8(r, 0x40, 0xA5); /* 4773 pulses: Linux's HZ=250 LATCH */
+    out8(r, 0x40, 0x12);
+    assert_int_equal(ack(r), 0x08);
+    eoi(r, 0x20);
+    int acks = 0;
+    /* 100 periods; the "CPU" acknowledges at the end of each period except
+     * during periods 40..44, where interrupts stay disabled for 5 periods. */
+    for (uint64_t k = 1; k <= 100; k++) {
+        struct sim_limits lim = {clock_cycles_to_time(&clk, 1 + 4773 * k + 4000), 0, 0};
+        sim_run(r->sim, &lim);
+        assert_int_equal(r->cpu_int, 1);
+        if (k >= 40 && k <= 44)
+            continue;
+        assert_int_equal(ack(r), 0x08);
+        eoi(r, 0x20);
+        acks++;
+        assert_int_equal(read_irr(r, 0x20) & 1, 0);
+    }
+    /* 100 rising edges, 95 acknowledges: the edges of periods 41..45 found
+     * IRR 0 still set and merged with the one of period 40; INT stayed high
+     * from period 40 to the acknowledge in period 45. */
+    assert_int_equal(acks, 95);
+    assert_int_equal(r->cpu_int_rises, 1 + 40 + 55);
+    ytree_free(y);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -569,6 +615,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_special_fully_nested, rig_setup, rig_teardown),
         cmocka_unit_test_setup_teardown(test_single_mode_no_icw3, rig_setup, rig_teardown),
         cmocka_unit_test_setup_teardown(test_pit_drives_irq0, rig_setup, rig_teardown),
+        cmocka_unit_test_setup_teardown(test_pit_ticks_merge_while_unacknowledged, rig_setup,
+                                        rig_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
