@@ -65,6 +65,10 @@ enum {
     X(inc8, "incb %al", F_ALL, K_PLAIN, 1) \
     X(dec32, "decl %eax", F_ALL, K_PLAIN, 4) \
     X(dec16, "decw %ax", F_ALL, K_PLAIN, 2) \
+    X(add8_inc8, "addb %bl, %al\nincb %cl", F_ALL, K_PLAIN, 1) \
+    X(sub64_dec64, "subq %rbx, %rax\ndecq %rcx", F_ALL, K_PLAIN, 8) \
+    X(add32_inc16, "addl %ebx, %eax\nincw %cx", F_ALL, K_PLAIN, 4) \
+    X(sub16_dec32, "subw %bx, %ax\ndecl %ecx", F_ALL, K_PLAIN, 2) \
     X(neg64, "negq %rax", F_ALL, K_PLAIN, 8) \
     X(neg16, "negw %ax", F_ALL, K_PLAIN, 2) \
     X(not32, "notl %eax", F_ALL, K_PLAIN, 4) \

@@ -154,8 +154,16 @@ static void x86_rmw_write(struct x86_cpu *cpu, const struct x86_insn *in, unsign
 static inline void x86_lf(struct x86_cpu *cpu, uint64_t res, uint64_t aux, unsigned size,
                           uint32_t mask)
 {
-    if (X86_UNLIKELY(cpu->lazy.mask & ~mask))
-        x86_get_flags(cpu);
+    uint32_t keep = cpu->lazy.mask & ~mask;
+    if (X86_UNLIKELY(keep)) {
+        /* INC/DEC after an arithmetic op: only CF outlives the old state,
+         * so materialise that bit alone (the others are overwritten) */
+        if (keep == X86_CF)
+            cpu->eflags = (cpu->eflags & ~X86_CF) |
+                          (uint32_t)((cpu->lazy.aux >> (cpu->lazy.size * 8u - 1)) & 1);
+        else
+            x86_get_flags(cpu);
+    }
     cpu->lazy.res = res;
     cpu->lazy.aux = aux;
     cpu->lazy.size = (uint8_t)size;
