@@ -110,19 +110,34 @@ static uint64_t x86_ea(struct x86_cpu *cpu, const struct x86_insn *in)
     return a & x86_size_mask(in->addrsize);
 }
 
-static uint64_t x86_rm_read(struct x86_cpu *cpu, const struct x86_insn *in, unsigned size)
+/* The r/m operand helpers are split: the register form is inlined into
+ * every caller, the memory form (segment checks, TLB) stays out of line. */
+static __attribute__((noinline)) uint64_t x86_rm_read_mem(struct x86_cpu *cpu,
+                                                          const struct x86_insn *in, unsigned size)
 {
-    if (!in->mem)
-        return x86_reg(cpu, in->rm, size, in->rex);
     return x86_read(cpu, in->seg, x86_ea(cpu, in), size);
 }
 
-static void x86_rm_write(struct x86_cpu *cpu, const struct x86_insn *in, unsigned size, uint64_t v)
+static inline uint64_t x86_rm_read(struct x86_cpu *cpu, const struct x86_insn *in, unsigned size)
+{
+    if (!in->mem)
+        return x86_reg(cpu, in->rm, size, in->rex);
+    return x86_rm_read_mem(cpu, in, size);
+}
+
+static __attribute__((noinline)) void x86_rm_write_mem(struct x86_cpu *cpu, const struct x86_insn *in,
+                                                       unsigned size, uint64_t v)
+{
+    x86_write(cpu, in->seg, x86_ea(cpu, in), size, v);
+}
+
+static inline void x86_rm_write(struct x86_cpu *cpu, const struct x86_insn *in, unsigned size,
+                                uint64_t v)
 {
     if (!in->mem)
         x86_set_reg(cpu, in->rm, size, in->rex, v);
     else
-        x86_write(cpu, in->seg, x86_ea(cpu, in), size, v);
+        x86_rm_write_mem(cpu, in, size, v);
 }
 
 /* Read-modify-write memory operand: the linear address is checked for
@@ -132,23 +147,36 @@ struct x86_rmw {
     uint64_t lin;
 };
 
-static uint64_t x86_rmw_read(struct x86_cpu *cpu, const struct x86_insn *in, unsigned size,
-                             struct x86_rmw *w)
+static __attribute__((noinline)) uint64_t x86_rmw_read_mem(struct x86_cpu *cpu,
+                                                           const struct x86_insn *in, unsigned size,
+                                                           struct x86_rmw *w)
 {
-    w->mem = in->mem;
-    if (!in->mem)
-        return x86_reg(cpu, in->rm, size, in->rex);
     w->lin = x86_lin(cpu, in->seg, x86_ea(cpu, in), size, true);
     return x86_read_lin(cpu, w->lin, size);
 }
 
-static void x86_rmw_write(struct x86_cpu *cpu, const struct x86_insn *in, unsigned size,
-                          const struct x86_rmw *w, uint64_t v)
+static inline uint64_t x86_rmw_read(struct x86_cpu *cpu, const struct x86_insn *in, unsigned size,
+                                    struct x86_rmw *w)
+{
+    w->mem = in->mem;
+    if (!in->mem)
+        return x86_reg(cpu, in->rm, size, in->rex);
+    return x86_rmw_read_mem(cpu, in, size, w);
+}
+
+static __attribute__((noinline)) void x86_rmw_write_mem(struct x86_cpu *cpu, unsigned size,
+                                                        const struct x86_rmw *w, uint64_t v)
+{
+    x86_write_lin(cpu, w->lin, size, v);
+}
+
+static inline void x86_rmw_write(struct x86_cpu *cpu, const struct x86_insn *in, unsigned size,
+                                 const struct x86_rmw *w, uint64_t v)
 {
     if (!w->mem)
         x86_set_reg(cpu, in->rm, size, in->rex, v);
     else
-        x86_write_lin(cpu, w->lin, size, v);
+        x86_rmw_write_mem(cpu, size, w, v);
 }
 
 static inline void x86_lf(struct x86_cpu *cpu, uint64_t res, uint64_t aux, unsigned size,
