@@ -3,6 +3,7 @@
  * control flow and system instructions. Intel SDM vol. 2 (instruction
  * reference), vol. 1 appendix A (EFLAGS cross-reference). */
 #include "models/cpu/x86/x86_cpu.h"
+#include "models/apic/apic.h"
 
 #include <stdlib.h>
 
@@ -877,7 +878,10 @@ static bool x86_rdmsr(struct x86_cpu *cpu, uint32_t msr, uint64_t *v)
     switch (msr) {
     case 0x10: *v = x86_tsc(cpu); return true;
     case 0x17: *v = 0; return true;             /* IA32_PLATFORM_ID */
-    case 0x1b: *v = cpu->apic_base; return true;
+    case 0x1b: /* IA32_APIC_BASE */
+        /* without a local APIC the register keeps its old stand-alone value */
+        *v = cpu->lapic ? cpu->lapic->base_read(cpu->lapic->opaque) : cpu->apic_base;
+        return true;
     case 0x3a: *v = 1; return true;             /* IA32_FEATURE_CONTROL: locked, nothing enabled */
     case 0x8b: *v = 0; return true;             /* IA32_BIOS_SIGN_ID: no microcode update */
     case 0xfe:                                  /* MTRRcap: 8 variable, fixed, WC */
@@ -933,7 +937,15 @@ static bool x86_wrmsr(struct x86_cpu *cpu, uint32_t msr, uint64_t v)
     }
     switch (msr) {
     case 0x10: cpu->tsc_offset = v - cpu->cycles; return true;
-    case 0x1b: cpu->apic_base = v; return true;
+    case 0x1b:
+        if (!cpu->lapic) {
+            cpu->apic_base = v;
+            return true;
+        }
+        if (v & ~0xFFFFFF900ull)
+            return false; /* reserved bits, x2APIC enable (not advertised) */
+        cpu->lapic->base_write(cpu->lapic->opaque, v);
+        return true;
     case 0x8b: return true; /* microcode revision read protocol: write 0, CPUID, read */
     case 0x174: cpu->sysenter_cs = v & 0xffff; return true;
     case 0x175:

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 
 #include "kernel/ytree.h"
+#include "models/apic/apic.h"
 #include "models/cpu/x86/timing.h"
 
 static const struct param_desc x86_cpu_params[] = {
@@ -15,6 +16,8 @@ static const struct param_desc x86_cpu_params[] = {
     { "io", PARAM_SPACE, "io", "I/O port address space", false },
     { "interrupt-controller", PARAM_COMPONENT, NULL,
       "component exporting \"intack\" (the 8259 or an APIC)", true },
+    { "apic", PARAM_COMPONENT, NULL,
+      "local APIC (exports \"lapic\"): CPUID.APIC = 1 and IA32_APIC_BASE go to it", true },
     { "profile", PARAM_STRING, "p6", "behaviour profile: 8086, 286, 386 or p6", false },
     { "timing", PARAM_STRING, "functional", "timing model: functional or pipeline", false },
     { "pipeline", PARAM_NODE, NULL,
@@ -41,8 +44,9 @@ static const struct param_desc x86_cpu_params[] = {
  * PAE, CX8, PGE, CMOV, FXSR for every profile. The p6 profile adds SEP,
  * MTRR, PAT, PSE-36, CLFSH, MMX, SSE, SSE2 (leaf 1), CX16 (leaf 1 ECX), and
  * SYSCALL, NX, RDTSCP, LM (0x80000001 EDX) with LAHF/SAHF in 64-bit mode
- * (0x80000001 ECX). No APIC: this machine is 8259-only, so Linux keeps the
- * 8259 and the PIT (see docs/cpu.md). */
+ * (0x80000001 ECX). APIC (bit 9) only with a local APIC attached (`apic:`);
+ * without one the machine is 8259-only and Linux keeps the 8259 and the PIT
+ * (see docs/cpu.md). */
 #define X86_FEAT_IMPLEMENTED \
     ((1u << 0) | (1u << 3) | (1u << 4) | (1u << 5) | (1u << 6) | (1u << 8) | (1u << 13) | \
      (1u << 15) | (1u << 24))
@@ -739,6 +743,22 @@ static int x86_cpu_create(struct component *c, const struct params *p, struct cw
     return x86_timing_create(cpu, c, p, prof, err);
 }
 
+/* A local APIC: advertised in CPUID leaf 1 (EDX bit 9) and the owner of
+ * IA32_APIC_BASE. */
+static int x86_cpu_realize_apic(struct x86_cpu *cpu, struct component *c, struct cw_error *err)
+{
+    const struct ynode *n = ymap_get(c->config, "apic");
+    if (!n)
+        return 0;
+    struct component *apic = sim_find_component(c->sim, n->scalar);
+    cpu->lapic = apic ? component_interface(apic, "lapic") : NULL;
+    if (!cpu->lapic)
+        return ynode_error(err, n, "component '%s' does not export a \"lapic\" interface",
+                           n->scalar);
+    cpu->cpuid.feat_edx |= 1u << 9;
+    return 0;
+}
+
 static int x86_cpu_realize(struct component *c, struct cw_error *err)
 {
     struct x86_cpu *cpu = c->state;
@@ -746,7 +766,7 @@ static int x86_cpu_realize(struct component *c, struct cw_error *err)
         return -1;
     const struct ynode *n = ymap_get(c->config, "interrupt-controller");
     if (!n)
-        return 0;
+        return x86_cpu_realize_apic(cpu, c, err);
     struct component *pic = sim_find_component(c->sim, n->scalar);
     if (!pic)
         return ynode_error(err, n, "unknown component '%s'", n->scalar);
@@ -754,7 +774,7 @@ static int x86_cpu_realize(struct component *c, struct cw_error *err)
     if (!cpu->intack)
         return ynode_error(err, n, "component '%s' does not export an \"intack\" interface",
                            n->scalar);
-    return 0;
+    return x86_cpu_realize_apic(cpu, c, err);
 }
 
 static void x86_cpu_destroy(struct component *c)

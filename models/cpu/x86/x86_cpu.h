@@ -203,6 +203,7 @@ struct x86_cpu {
     uint64_t efer, star, lstar, cstar, sfmask, kernel_gs_base;
     uint64_t sysenter_cs, sysenter_esp, sysenter_eip;
     uint64_t apic_base, misc_enable, pat, tsc_offset, cr8, tsc_aux;
+    struct lapic_iface *lapic; /* the local APIC (`apic:`), or NULL: no APIC */
     uint64_t mtrr_var[16];   /* PHYSBASE0, PHYSMASK0, ... PHYSMASK7 */
     uint64_t mtrr_fixed[11]; /* 0x250, 0x258, 0x259, 0x268-0x26F */
     uint64_t mtrr_def_type;
