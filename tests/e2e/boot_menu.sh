@@ -68,7 +68,7 @@ echo "(d) clockwork run --machine machines/pc-i440fx.yaml --cdrom ISO --headless
 # --- (a) SeaBIOS's log ----------------------------------------------------------------
 head -1 "$tmp/a.log" | grep -q '^SeaBIOS (version 1\.' || fail "(a) stdout does not start with the SeaBIOS banner"
 for line in 'qemu/e820: addr 0x0000000000000000 len 0x0000000040000000 \[RAM\]' \
-            '  3: 0000000000100000 - 0000000040000000 = 1 RAM' \
+            '  3: 0000000000100000 - 000000003fffe000 = 1 RAM' \
             'DVD/CD \[ata1-0: .* ATAPI-[0-9]* DVD/CD\]' \
             'Booting from DVD/CD\.\.\.' 'Booting from 0000:7c00'; do
     grep -q -x -- "$line" "$tmp/a.log" || fail "(a) no line '$line' in SeaBIOS's log"
