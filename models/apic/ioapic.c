@@ -8,7 +8,8 @@
  * Edge pins send a message on the rising edge of an unmasked pin; level
  * pins send while the pin is high, set Remote IRR when the local APIC
  * accepts and resend after the EOI broadcast clears it if the pin is still
- * high. Single processor: every message goes to the one local APIC
+ * high. Inputs are logical requests (polarity is stored, not applied).
+ * Single processor: every message goes to the one local APIC
  * (`lapic:`); the destination field is kept but not decoded. Delivery
  * modes other than fixed and lowest priority (NMI, INIT, ExtINT) are not
  * modelled: such entries deliver nothing. */
@@ -48,10 +49,13 @@ struct ioapic {
 
 extern const struct component_type ioapic_type;
 
+/* Signals in a machine are logical: 1 means the device requests. The
+ * polarity bit says how the board wires the pin (PCI INTx# active low, ISA
+ * active high); it is stored for the guest but does not invert the logical
+ * request, as the firmware's tables and QEMU's model agree. */
 static bool ioapic_asserted(const struct ioapic *s, unsigned pin)
 {
-    bool high = s->pin_level >> pin & 1;
-    return (s->redir[pin] & IOAPIC_POLARITY_LOW) ? !high : high;
+    return s->pin_level >> pin & 1;
 }
 
 static bool ioapic_delivers(uint64_t entry)

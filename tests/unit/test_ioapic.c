@@ -2,8 +2,8 @@
  * IOWIN access, the version register, redirection entries after reset
  * (masked) and their writable bits, edge-triggered delivery on rising edges
  * only, masks, level-triggered delivery with Remote IRR cleared by the local
- * APIC's EOI broadcast (and resent while the pin stays asserted), and
- * active-low polarity. The receiver is a real local APIC. */
+ * APIC's EOI broadcast (and resent while the pin stays asserted), with
+ * the polarity bit stored but the logical request not inverted. The receiver is a real local APIC. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -145,10 +145,11 @@ static void test_edge(void **state)
 static void test_level_remote_irr(void **state)
 {
     struct rig *r = *state;
-    signal_set(r->pin[3], 1);   /* deasserted (active low) */
-    reg_write(r, 0x16, 0xA049); /* pin 3: level, active low, vector 0x49 */
+    /* pin 3: level, active low (a PCI INTx#), vector 0x49; the machine's
+     * signal is the logical request, so 1 asserts whatever the polarity */
+    reg_write(r, 0x16, 0xA049);
     assert_int_equal(r->cpu_int, 0);
-    signal_set(r->pin[3], 0);   /* asserted */
+    signal_set(r->pin[3], 1);
     assert_int_equal(r->cpu_int, 1);
     assert_true(reg_read(r, 0x16) & 0x4000); /* remote IRR */
     assert_int_equal(ack(r), 0x49);
@@ -157,7 +158,7 @@ static void test_level_remote_irr(void **state)
     eoi(r);
     assert_int_equal(r->cpu_int, 1);
     assert_int_equal(ack(r), 0x49);
-    signal_set(r->pin[3], 1);   /* the handler quietened the device */
+    signal_set(r->pin[3], 0); /* the handler quietened the device */
     eoi(r);
     assert_int_equal(reg_read(r, 0x16) & 0x4000, 0);
     assert_int_equal(r->cpu_int, 0);
