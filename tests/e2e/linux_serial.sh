@@ -5,14 +5,17 @@
 # installer asks "Choose the language to be used for the installation
 # process" on COM1, then checks the kernel log read from the serial output:
 # no oops, BUG, WARNING, call trace, "unchecked MSR access", "Firmware Bug",
-# "BIOS bug", unstable clocksource/TSC or "APIC ID mismatch" line. Every
+# "BIOS bug", unstable clocksource/TSC/clock or "APIC ID mismatch" line. Every
 # offending line is printed; any one fails the test. Prints the last
 # milestone (boot-phase marker) reached and the run's phase table.
 #
-# A full Linux boot costs 10-15 minutes of host time on two cores, so `make
-# test` runs one boot only: tests/e2e/linux_screen.sh, which checks the same
-# kernel log (through this script's --check-log) and the installer's screen.
-# This test runs when LINUX_SERIAL=1 (else it is skipped, exit 77).
+# A full Linux boot costs 15-20 minutes of host time on two cores, so `make
+# test` runs one Linux boot only: this one (the kernel log and the serial
+# installer). tests/e2e/linux_screen.sh (the installer's screen) runs with
+# LINUX_SCREEN=1. One boot cannot serve both: given console=ttyS0 and
+# console=tty0, debian-installer runs on the serial port and leaves the
+# screen at the kernel log (seen under QEMU 7.2 and here).
+#   LINUX_BOOT=0         skip (exit 77)
 #   LINUX_BOOT_MINUTES   wall-clock limit (default 45): past it the test
 #                        fails with "not reached within N minutes"
 #   sh tests/e2e/linux_serial.sh --check-log SERIAL.LOG
@@ -32,7 +35,7 @@ check_kernel_log() {
         -e '[Oo]ops' -e 'BUG:' -e 'WARNING' -e 'Call Trace' -e 'Kernel panic' \
         -e 'general protection fault' -e 'unchecked MSR access' \
         -e 'Firmware Bug' -e 'BIOS bug' -e 'clocksource .* unstable' \
-        -e 'TSC unstable' -e 'APIC ID mismatch' \
+        -e 'TSC unstable' -e 'Unstable clock' -e 'APIC ID mismatch' \
         "$1.kernel" >"$1.bad" || true
     nbad=$(wc -l <"$1.bad")
     if [ "$nbad" -gt 0 ]; then
@@ -54,8 +57,7 @@ fi
 cd "$(dirname "$0")/../.." || exit 2
 . tests/e2e/data/boot-common.sh
 boot_setup
-[ "${LINUX_SERIAL:-0}" = 1 ] ||
-    skip "one Linux boot per make test (linux_screen); LINUX_SERIAL=1 runs this one too"
+[ "${LINUX_BOOT:-1}" = 0 ] && skip "LINUX_BOOT=0"
 need_firmware
 need_iso
 [ -s "$SERIAL_ISO" ] || fail "make-iso.sh printed no serial ISO path"
