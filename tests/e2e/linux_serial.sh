@@ -71,7 +71,8 @@ sed -n '/^--- run summary/,$p' "$tmp/run.err" | sed -n '/^statistics/q;p'
 last=$(sed -n '/^phases/,/^statistics/p' "$tmp/run.err" | grep '^  ' | tail -n 1 | awk '{print $1}')
 echo "$NAME: last milestone: ${last:-none}"
 if [ $rc -ne 0 ]; then
-    tail -n 20 "$tmp/serial.log" 2>/dev/null | tr -d '\r' | sed 's/^/    serial: /'
+    tr -d '\r' <"$tmp/serial.log" 2>/dev/null | sed 's/\x1b[][()][0-9;?]*[a-zA-Z0-9]\{0,1\}//g' |
+        tail -n 20 | sed 's/^/    serial: /'
     if grep -q '^stopped: *wall-clock limit' "$tmp/run.err"; then
         fail "\"Choose the language\" not reached within $minutes minutes (last milestone: ${last:-none})"
     fi
