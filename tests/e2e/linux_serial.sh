@@ -31,8 +31,10 @@ check_kernel_log() {
         echo "$NAME: FAIL: no kernel log lines (\"[ seconds] ...\") in $1"
         return 1
     fi
+    # "oops" as a word: with a PM timer the kernel says "PIT calibration
+    # matches PMTIMER. 1 loops", which is no oops.
     grep -E -n \
-        -e '[Oo]ops' -e 'BUG:' -e 'WARNING' -e 'Call Trace' -e 'Kernel panic' \
+        -e '(^|[^[:alpha:]])[Oo]ops' -e 'BUG:' -e 'WARNING' -e 'Call Trace' -e 'Kernel panic' \
         -e 'general protection fault' -e 'unchecked MSR access' \
         -e 'Firmware Bug' -e 'BIOS bug' -e 'clocksource .* unstable' \
         -e 'TSC unstable' -e 'Unstable clock' -e 'APIC ID mismatch' \
