@@ -639,7 +639,8 @@ static int config_load_machine(struct run_config *rc, const struct ynode *at,
     return 0;
 }
 
-static int config_apply(struct run_config *rc, const struct ynode *root, struct cw_error *err)
+static int config_apply(struct run_config *rc, const struct ynode *root, const char *machine_override,
+                        struct cw_error *err)
 {
     if (config_need_map(root, "a map with machine, set, media, run, trace, script", err) ||
         config_check_keys(root, config_top_keys, "the config file", err))
@@ -653,8 +654,11 @@ static int config_apply(struct run_config *rc, const struct ynode *root, struct 
         return -1;
     if (!name[0])
         return ynode_error(err, m, "empty machine path; expected machine: PATH");
-    rc->machine_path = config_relative(rc->config_path, name);
-    if (config_load_machine(rc, m, err))
+    /* A machine given on the command line replaces the config's; the
+     * config's overrides and media then apply to it. */
+    rc->machine_path = machine_override ? config_strdup(machine_override)
+                                        : config_relative(rc->config_path, name);
+    if (config_load_machine(rc, machine_override ? NULL : m, err))
         return -1;
     const struct ynode *desc = ymap_get(root, "description");
     const char *text;
@@ -680,6 +684,12 @@ static int config_apply(struct run_config *rc, const struct ynode *root, struct 
 
 int run_config_load(struct run_config *rc, const char *config_path, struct cw_error *err)
 {
+    return run_config_load_machine(rc, config_path, NULL, err);
+}
+
+int run_config_load_machine(struct run_config *rc, const char *config_path,
+                            const char *machine_path, struct cw_error *err)
+{
     struct cw_error scratch;
     if (!err)
         err = &scratch;
@@ -692,7 +702,7 @@ int run_config_load(struct run_config *rc, const char *config_path, struct cw_er
         return -1;
     }
     struct ynode *root = ytree_load_string(rc->config_text, len, config_path, err);
-    int result = root ? config_apply(rc, root, err) : -1;
+    int result = root ? config_apply(rc, root, machine_path, err) : -1;
     ytree_free(root);
     if (result)
         run_config_free(rc);

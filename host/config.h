@@ -86,6 +86,10 @@ int until_parse(const char *s, const char *origin, struct until_cond *out, struc
 
 /* Loads a config file into rc (machine loaded and overrides applied). */
 int run_config_load(struct run_config *rc, const char *config_path, struct cw_error *err);
+/* The same with another machine file in place of the config's (the
+ * config's set: and media: apply to it). */
+int run_config_load_machine(struct run_config *rc, const char *config_path,
+                            const char *machine_path, struct cw_error *err);
 /* A run from a machine file only (no config). */
 int run_config_from_machine(struct run_config *rc, const char *machine_path,
                             struct cw_error *err);

@@ -246,25 +246,8 @@ static int cmd_run(int argc, char **argv)
         goto out;
     }
     if (config) {
-        if (run_config_load(&rc, config, &err))
+        if (run_config_load_machine(&rc, config, machine, &err))
             goto config_error;
-        if (machine) {
-            /* --machine replaces the config's machine. */
-            struct run_config m;
-            memset(&m, 0, sizeof m);
-            if (run_config_from_machine(&m, machine, &err))
-                goto config_error;
-            ytree_free(rc.machine);
-            free(rc.machine_path);
-            free(rc.machine_text);
-            rc.machine = m.machine;
-            rc.machine_path = m.machine_path;
-            rc.machine_text = m.machine_text;
-            m.machine = NULL;
-            m.machine_path = NULL;
-            m.machine_text = NULL;
-            run_config_free(&m);
-        }
     } else if (run_config_from_machine(&rc, machine, &err)) {
         goto config_error;
     }
