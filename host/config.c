@@ -43,39 +43,6 @@ static char *config_strdup(const char *s)
     return copy;
 }
 
-static void config_join(char *out, size_t len, const char *const *names, size_t count)
-{
-    size_t used = 0;
-    out[0] = 0;
-    for (size_t i = 0; i < count; i++) {
-        int n = snprintf(out + used, len - used, "%s%s", i ? ", " : "", names[i]);
-        if (n < 0 || (size_t)n >= len - used) {
-            snprintf(out + (used < len - 4 ? used : len - 4), 4, "...");
-            return;
-        }
-        used += (size_t)n;
-    }
-    if (count == 0)
-        snprintf(out, len, "(none)");
-}
-
-static size_t config_count_names(const char *const *names)
-{
-    size_t n = 0;
-    while (names[n])
-        n++;
-    return n;
-}
-
-static void config_map_keys(char *out, size_t len, const struct ynode *map)
-{
-    if (!map || map->kind != YNODE_MAP) {
-        snprintf(out, len, "(none)");
-        return;
-    }
-    config_join(out, len, (const char *const *)map->keys, map->count);
-}
-
 static const char *config_kind_name(const struct ynode *n)
 {
     return n->kind == YNODE_MAP ? "map" : n->kind == YNODE_SEQ ? "list" : "plain value";
@@ -98,7 +65,7 @@ static int config_check_keys(const struct ynode *map, const char *const *allowed
         if (known)
             continue;
         char list[CONFIG_LIST_MAX];
-        config_join(list, sizeof list, allowed, config_count_names(allowed));
+        cw_join_names(list, sizeof list, allowed, cw_count_names(allowed));
         return ynode_error(err, map->key_nodes[i], "unknown key '%s' in %s; expected one of: %s",
                            map->keys[i], where, list);
     }
@@ -388,7 +355,7 @@ static int config_trace_components(struct run_config *rc, const struct ynode *v,
             return -1;
         if (!ymap_get(comps, s)) {
             char list[CONFIG_LIST_MAX];
-            config_map_keys(list, sizeof list, comps);
+            ymap_keys_joined(list, sizeof list, comps);
             return ynode_error(err, item, "unknown component '%s' to trace; expected one of: %s",
                                s, list);
         }
@@ -411,7 +378,7 @@ static int config_trace_kinds(struct run_config *rc, const struct ynode *v, stru
             for (int j = 0; j < BUS_KIND_COUNT; j++)
                 names[j] = bus_kind_name((enum bus_kind)j);
             char list[CONFIG_LIST_MAX];
-            config_join(list, sizeof list, names, BUS_KIND_COUNT);
+            cw_join_names(list, sizeof list, names, BUS_KIND_COUNT);
             return ynode_error(err, item, "unknown transaction kind '%s'; expected one of: %s", s,
                                list);
         }
@@ -562,7 +529,7 @@ static int config_set_path(struct ynode *machine, const char *path, const struct
         }
         if (!next || next->kind != YNODE_MAP) {
             char list[CONFIG_LIST_MAX];
-            config_map_keys(list, sizeof list, cur);
+            ymap_keys_joined(list, sizeof list, cur);
             return ynode_error(err, at, "no '%s' in %s (path '%s'); expected one of: %s", name,
                                done[0] ? done : "the machine", path, list);
         }
@@ -592,7 +559,7 @@ static int config_media(struct run_config *rc, const struct ynode *media, struct
         const char *path = machine_alias(rc->machine, media->keys[i]);
         if (!path) {
             char list[CONFIG_LIST_MAX];
-            config_map_keys(list, sizeof list, ymap_get(rc->machine, "aliases"));
+            ymap_keys_joined(list, sizeof list, ymap_get(rc->machine, "aliases"));
             return ynode_error(err, media->key_nodes[i], "unknown medium '%s'; the machine's "
                                "aliases are: %s", media->keys[i], list);
         }

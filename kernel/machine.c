@@ -26,41 +26,6 @@ static const char *const machine_space_keys[] = {"kind", "bits", NULL};
 
 /* --- small helpers ------------------------------------------------------------ */
 
-/* Joins names into "a, b, c" (bounded; ends with "..." if cut). */
-static void machine_join(char *out, size_t len, const char *const *names, size_t count)
-{
-    size_t used = 0;
-    out[0] = 0;
-    for (size_t i = 0; i < count; i++) {
-        int n = snprintf(out + used, len - used, "%s%s", i ? ", " : "", names[i]);
-        if (n < 0 || (size_t)n >= len - used) {
-            snprintf(out + (used < len - 4 ? used : len - 4), 4, "...");
-            return;
-        }
-        used += (size_t)n;
-    }
-    if (count == 0)
-        snprintf(out, len, "(none)");
-}
-
-static size_t machine_count_names(const char *const *names)
-{
-    size_t n = 0;
-    while (names[n])
-        n++;
-    return n;
-}
-
-/* The keys of a map, for "expected one of: ..." */
-static void machine_map_keys(char *out, size_t len, const struct ynode *map)
-{
-    if (!map || map->kind != YNODE_MAP) {
-        snprintf(out, len, "(none)");
-        return;
-    }
-    machine_join(out, len, (const char *const *)map->keys, map->count);
-}
-
 static bool machine_in_list(const char *name, const char *const *names)
 {
     for (size_t i = 0; names[i]; i++)
@@ -82,7 +47,7 @@ static int machine_check_keys(const struct ynode *map, const char *const *allowe
         if (machine_in_list(map->keys[i], allowed))
             continue;
         char list[MACHINE_LIST_MAX];
-        machine_join(list, sizeof list, allowed, machine_count_names(allowed));
+        cw_join_names(list, sizeof list, allowed, cw_count_names(allowed));
         return ynode_error(err, map->key_nodes[i], "unknown key '%s' in %s; expected one of: %s",
                            map->keys[i], where, list);
     }
@@ -305,7 +270,7 @@ static int machine_unknown_param(const struct ynode *at, const char *param, cons
     for (const struct param_desc *d = type->params; d && d->name && n < 64; d++)
         names[n++] = d->name;
     char list[MACHINE_LIST_MAX];
-    machine_join(list, sizeof list, names, n);
+    cw_join_names(list, sizeof list, names, n);
     return ynode_error(err, at, "unknown parameter '%s' for component '%s' (%s); expected one "
                        "of: %s", param, instance, type->name, n ? list : "(no parameters)");
 }
@@ -320,7 +285,7 @@ static int machine_check_ref(const struct ynode *n, const struct ynode *defined,
     if (ymap_get(defined, name))
         return 0;
     char list[MACHINE_LIST_MAX];
-    machine_map_keys(list, sizeof list, defined);
+    ymap_keys_joined(list, sizeof list, defined);
     return ynode_error(err, n, "unknown %s '%s'; expected one of: %s", what, name, list);
 }
 
@@ -470,7 +435,7 @@ static int machine_check_endpoint(const struct ynode *wire, const char *end,
     if (ymap_get(comps, comp))
         return 0;
     char list[MACHINE_LIST_MAX];
-    machine_map_keys(list, sizeof list, comps);
+    ymap_keys_joined(list, sizeof list, comps);
     return ynode_error(err, wire, "unknown component '%s' in wire; expected one of: %s", comp,
                        list);
 }
@@ -554,7 +519,7 @@ static struct ynode *machine_walk(const struct ynode *tree, const char *path, co
         const struct ynode *next = ymap_get(cur, name);
         if (!next || next->kind != YNODE_MAP) {
             char list[MACHINE_LIST_MAX];
-            machine_map_keys(list, sizeof list, cur);
+            ymap_keys_joined(list, sizeof list, cur);
             const char *in = prefix[0] ? prefix : "the machine";
             if (at)
                 ynode_error(err, at, "no '%s' in %s (path '%s'); expected one of: %s", name, in,

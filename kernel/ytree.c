@@ -745,3 +745,36 @@ char *ytree_to_text(const struct ynode *n)
     }
     return out.data ? out.data : ytree_strdup("");
 }
+
+void cw_join_names(char *out, size_t len, const char *const *names, size_t count)
+{
+    size_t used = 0;
+    out[0] = 0;
+    for (size_t i = 0; i < count; i++) {
+        int n = snprintf(out + used, len - used, "%s%s", i ? ", " : "", names[i]);
+        if (n < 0 || (size_t)n >= len - used) {
+            snprintf(out + (used < len - 4 ? used : len - 4), 4, "...");
+            return;
+        }
+        used += (size_t)n;
+    }
+    if (count == 0)
+        snprintf(out, len, "(none)");
+}
+
+size_t cw_count_names(const char *const *names)
+{
+    size_t n = 0;
+    while (names[n])
+        n++;
+    return n;
+}
+
+void ymap_keys_joined(char *out, size_t len, const struct ynode *map)
+{
+    if (!map || map->kind != YNODE_MAP) {
+        snprintf(out, len, "(none)");
+        return;
+    }
+    cw_join_names(out, len, (const char *const *)map->keys, map->count);
+}

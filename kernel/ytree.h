@@ -70,6 +70,14 @@ int parse_size(const char *s, uint64_t *out, struct cw_error *err);
 int parse_freq(const char *s, uint64_t *num, uint64_t *den, struct cw_error *err);
 int parse_time(const char *s, sim_time_t *out, struct cw_error *err);
 
+/* Joins names into "a, b, c" for "expected one of" messages: bounded,
+ * ends with "..." when cut, "(none)" when empty. */
+void cw_join_names(char *out, size_t len, const char *const *names, size_t count);
+/* The number of names before the terminating NULL. */
+size_t cw_count_names(const char *const *names);
+/* The keys of a map joined as above ("(none)" if not a map). */
+void ymap_keys_joined(char *out, size_t len, const struct ynode *map);
+
 /* Writes a tree back out as YAML text (for the run table). Caller frees. */
 char *ytree_to_text(const struct ynode *n);
 
