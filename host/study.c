@@ -377,7 +377,8 @@ void study_point_label(const struct study *s, size_t point, char *buf, size_t le
 
 char **study_point_argv(const struct study *s, size_t point, const char *exe, const char *db)
 {
-    size_t n = 8 + s->nargs + 2 * (s->nsets + s->nparams);
+    /* exe, run, config, --trace DB, --trace-kinds K, --quiet, NULL */
+    size_t n = 9 + s->nargs + 2 * (s->nsets + s->nparams);
     char **argv = study_calloc(n, sizeof *argv);
     size_t a = 0;
     argv[a++] = study_strdup(exe);

@@ -490,11 +490,9 @@ static void test_vesamenu_full_screen_is_cheap(void **state)
                      row_of(buf, 9) + 18);
     const char *entry = strstr(buf, "Graphical install");
     assert_true(entry > row_of(buf, 11) && entry < row_of(buf, 12));
-    /* About 1 ms on a 2020s laptop core; 25 ms leaves room for sanitizers
-     * and a loaded machine, and still fails a search over every cell at
-     * every offset (hundreds of ms). */
-    if (per_read > 25.0)
-        fail_msg("a search and read took %.1f ms", per_read);
+    /* About 1 ms on a 2020s laptop core. Reported, never asserted: a test
+     * must not depend on the host's speed (make bench measures speed). */
+    print_message("a search and read took %.1f ms\n", per_read);
     free(px);
     free((void *)menu.pixels);
     free((void *)pic.pixels);

@@ -524,6 +524,7 @@ static void test_pipeline_yaml(void **state)
                                     "timing: pipeline\npipeline: {mmu: {dtlb: {entries: 24}}}\n",
                                     &err), -1);
     assert_non_null(strstr(err.msg, "power of two"));
+    x86_rig_destroy(&rig);
 }
 
 int main(void)

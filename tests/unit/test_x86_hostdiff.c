@@ -397,12 +397,12 @@ static void hd_operands(const struct hd_case *c, struct hd_regs *r)
     }
     case K_IDIV: { /* dividend is the sign extension of a value that fits */
         int64_t d = (int64_t)(hd_int() & m);
-        d = (d << (64 - bits)) >> (64 - bits);
+        d = (int64_t)((uint64_t)d << (64 - bits)) >> (64 - bits);
         if (d == 0 || d == -1)
             d = 3;
         r->rbx = (uint64_t)d & m;
         int64_t a = (int64_t)(hd_rand() & m);
-        a = (a << (64 - bits)) >> (64 - bits);
+        a = (int64_t)((uint64_t)a << (64 - bits)) >> (64 - bits);
         r->rax = (r->rax & ~m) | ((uint64_t)a & m);
         r->rdx = (r->rdx & ~m) | ((a < 0 ? ~0ull : 0) & m);
         break;

@@ -354,7 +354,7 @@ bool x86_translate(struct x86_cpu *cpu, uint64_t lin, enum x86_access acc, bool 
         return true;
     }
     cpu->stats.tlb_misses++;
-    if (X86_UNLIKELY(cpu->lma) && (uint64_t)(((int64_t)lin << 16) >> 16) != lin) {
+    if (X86_UNLIKELY(cpu->lma) && (uint64_t)((int64_t)(lin << 16) >> 16) != lin) {
         /* non-canonical linear address: #GP (the TLB never holds one) */
         if (!raise) {
             cpu->fault_vec = X86_EXC_GP;
