@@ -265,6 +265,9 @@ static int cmd_run(int argc, char **argv)
     if (memory && apply_alias(&rc, "memory", memory, &err))
         goto config_error;
     if (nuntils) {
+        /* --until replaces the config's conditions. */
+        for (size_t i = 0; i < rc.nuntil; i++)
+            free(rc.until[i].text);
         free(rc.until);
         rc.until = calloc(nuntils, sizeof *rc.until);
         rc.nuntil = 0;
