@@ -8,6 +8,8 @@
  * devices' regions to follow the BARs and the command register. */
 #include "models/pci/pci.h"
 
+#include "kernel/component.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -413,4 +415,14 @@ void pci_config_write(struct pci_bus *bus, uint8_t devfn, unsigned reg, unsigned
     }
     if (d->ops && d->ops->config_write)
         d->ops->config_write(d, reg, size, value);
+}
+
+struct pci_bus *pci_bus_from_param(struct component *c, const char *param, struct cw_error *err)
+{
+    struct component *owner = params_component(c->params, param);
+    struct pci_bus *bus = owner ? component_interface(owner, "pci-bus") : NULL;
+    if (!bus)
+        params_error(c->params, param, err, "component '%s' does not export a PCI bus",
+                     owner ? owner->name : "?");
+    return bus;
 }

@@ -82,6 +82,13 @@ void pci_device_init(struct pci_device *d, const char *name, uint16_t vendor, ui
 int pci_device_register(struct pci_bus *bus, struct pci_device *d, uint8_t devfn,
                         struct cw_error *err);
 
+/* The PCI bus named by a device's PARAM_COMPONENT parameter `param`
+ * (usually "pci-bus"): looked up in realize(), since the host bridge may be
+ * declared later in the machine file. NULL with err filled if that
+ * component exports no bus. */
+struct component;
+struct pci_bus *pci_bus_from_param(struct component *c, const char *param, struct cw_error *err);
+
 /* Parses "1.1" or "01.1" (device.function) or a plain device number. */
 int pci_parse_devfn(const char *s, uint8_t *devfn);
 

@@ -169,21 +169,10 @@ static int piix3_create(struct component *c, const struct params *p, struct cw_e
     return 0;
 }
 
-/* Resolved in realize: the host bridge may be declared after us. */
-static struct pci_bus *piix3_find_bus(struct component *c, struct cw_error *err)
-{
-    struct component *owner = params_component(c->params, "pci-bus");
-    struct pci_bus *bus = owner ? component_interface(owner, "pci-bus") : NULL;
-    if (!bus)
-        params_error(c->params, "pci-bus", err, "component '%s' does not export a PCI bus",
-                     owner ? owner->name : "?");
-    return bus;
-}
-
 static int piix3_realize(struct component *c, struct cw_error *err)
 {
     struct piix3 *s = c->state;
-    struct pci_bus *bus = piix3_find_bus(c, err);
+    struct pci_bus *bus = pci_bus_from_param(c, "pci-bus", err);
     if (!bus || pci_device_register(bus, &s->dev, s->devfn, err) < 0)
         return -1;
     piix3_reset_config(s);
@@ -392,7 +381,7 @@ static int piix3_ide_create(struct component *c, const struct params *p, struct 
 static int piix3_ide_realize(struct component *c, struct cw_error *err)
 {
     struct piix3_ide *s = c->state;
-    struct pci_bus *bus = piix3_find_bus(c, err);
+    struct pci_bus *bus = pci_bus_from_param(c, "pci-bus", err);
     if (!bus || pci_device_register(bus, &s->dev, s->devfn, err) < 0)
         return -1;
     piix3_ide_reset_config(s);

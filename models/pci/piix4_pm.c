@@ -532,20 +532,10 @@ static int piix4_pm_create(struct component *c, const struct params *p, struct c
     return 0;
 }
 
-static struct pci_bus *piix4_pm_find_bus(struct component *c, struct cw_error *err)
-{
-    struct component *owner = params_component(c->params, "pci-bus");
-    struct pci_bus *bus = owner ? component_interface(owner, "pci-bus") : NULL;
-    if (!bus)
-        params_error(c->params, "pci-bus", err, "component '%s' does not export a PCI bus",
-                     owner ? owner->name : "?");
-    return bus;
-}
-
 static int piix4_pm_realize(struct component *c, struct cw_error *err)
 {
     struct piix4_pm *s = c->state;
-    struct pci_bus *bus = piix4_pm_find_bus(c, err);
+    struct pci_bus *bus = pci_bus_from_param(c, "pci-bus", err);
     if (!bus || pci_device_register(bus, &s->dev, s->devfn, err) < 0)
         return -1;
     piix4_pm_reset_state(s);
