@@ -110,6 +110,8 @@ struct dram {
     struct dram_bank *banks;        /* [channel][rank][bank] */
     struct dram_channel *channels;
     struct dram_iface iface;
+    uint16_t claimed[DRAM_MAX_CLAIMS]; /* initiators timed by their own timing model */
+    unsigned nclaimed;
     /* statistics */
     uint64_t stat_accesses, stat_reads, stat_writes;
     uint64_t stat_hits, stat_misses, stat_conflicts;
@@ -369,6 +371,42 @@ static sim_time_t dram_iface_access(void *opaque, const struct bus_tx *tx)
     return dram_access(opaque, tx);
 }
 
+static int dram_iface_claim(void *opaque, uint16_t initiator, bool on)
+{
+    struct dram *d = opaque;
+    for (unsigned i = 0; i < d->nclaimed; i++) {
+        if (d->claimed[i] != initiator)
+            continue;
+        if (!on)
+            d->claimed[i] = d->claimed[--d->nclaimed];
+        return 0;
+    }
+    if (!on)
+        return 0;
+    if (d->nclaimed == DRAM_MAX_CLAIMS)
+        return -1;
+    d->claimed[d->nclaimed++] = initiator;
+    return 0;
+}
+
+/* A CPU access whose initiator's timing model charges it through the
+ * iface: the bus transaction is the same access, not a second one. */
+static bool dram_timed_by_claim(const struct dram *d, const struct bus_tx *tx)
+{
+    if (!d->nclaimed)
+        return false;
+    switch ((enum bus_kind)tx->kind) {
+    case BUS_FETCH: case BUS_READ: case BUS_WRITE: case BUS_WALK_READ: case BUS_WALK_WRITE:
+        break;
+    default:
+        return false;
+    }
+    for (unsigned i = 0; i < d->nclaimed; i++)
+        if (d->claimed[i] == tx->initiator)
+            return true;
+    return false;
+}
+
 /* --- bus side -------------------------------------------------------------------------- */
 
 /* Region offsets: the region may be seen through an alias, so the address
@@ -376,6 +414,8 @@ static sim_time_t dram_iface_access(void *opaque, const struct bus_tx *tx)
 static sim_time_t dram_region_timing(void *opaque, const struct bus_tx *tx, uint64_t offset)
 {
     struct dram *d = opaque;
+    if (dram_timed_by_claim(d, tx))
+        return 0;
     struct bus_tx at = *tx;
     at.addr = d->base + offset;
     return dram_access(d, &at);
@@ -712,6 +752,7 @@ static int dram_create(struct component *c, const struct params *p, struct cw_er
     dram_register_stats(d, per_bank);
     d->iface.access = dram_iface_access;
     d->iface.opaque = d;
+    d->iface.claim = dram_iface_claim;
     component_export(c, "dram", &d->iface);
     return 0;
 }

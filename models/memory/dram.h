@@ -23,7 +23,17 @@ struct dram_iface {
      * tx->addr; a write when bus_kind_is_write(tx->kind). */
     sim_time_t (*access)(void *opaque, const struct bus_tx *tx);
     void *opaque; /* the struct dram */
+    /* The caller times the memory accesses of `initiator` itself, through
+     * access() (on), or no longer (off). While on, that initiator's bus
+     * transactions of the CPU kinds (fetch, read, write, walks) still move
+     * data and are observed, but the region's timing hook leaves the banks
+     * alone and reports no latency: a CPU whose timing model asks the DRAM
+     * per access and whose functional core (or the model's own fetch
+     * transactions) also crosses the bus is charged once per access.
+     * Returns -1 if too many initiators are claimed (DRAM_MAX_CLAIMS). */
+    int (*claim)(void *opaque, uint16_t initiator, bool on);
 };
+#define DRAM_MAX_CLAIMS 16
 
 /* Where an address lands in the DRAM array. */
 struct dram_location {

@@ -20,6 +20,8 @@
 #include "kernel/machine.h"
 #include "kernel/sim.h"
 #include "kernel/ytree.h"
+#include "models/cpu/x86/timing.h"
+#include "models/cpu/x86/x86.h"
 #include "models/memory/dram.h"
 
 #define TCK_DDR3 1250 /* ps */
@@ -701,6 +703,98 @@ static void test_demo_machine(void **state)
     assert_int_equal(ram_thrash, open_thrash);
 }
 
+/* --- a CPU's accesses through its pipeline timing model ----------------------------------- */
+
+/* real mode at 1000:0000:
+ *   mov cx,50 ; l: add ax,cx ; mov [si],ax ; add si,2 ; and si,0xff ; loop l ; hlt */
+static const uint8_t cpu_loop[] = { 0xb9, 0x32, 0x00, 0x01, 0xc8, 0x89, 0x04, 0x83, 0xc6,
+                                    0x02, 0x81, 0xe6, 0xff, 0x00, 0xe2, 0xf3, 0xf4 };
+
+struct cpu_run {
+    uint64_t dram_accesses, fetches, data_cycles, cycles;
+};
+
+static void ignore_tx(void *opaque, struct addr_space *as, const struct bus_tx *tx)
+{
+    (void)opaque, (void)as, (void)tx;
+}
+
+static uint64_t comp_stat(struct component *c, const char *name)
+{
+    for (struct stat_entry *s = c->stats; s; s = s->next)
+        if (strcmp(s->name, name) == 0)
+            return *s->counter;
+    fail_msg("%s has no stat '%s'", c->name, name);
+    return 0;
+}
+
+/* Runs cpu_loop on an 80286 with the pipeline model asking dram0 per access,
+ * the DRAM mapped as `region` (ram: DMI for the core unless `observe`
+ * puts an observer on memory, which sends every access over the bus). */
+static void run_cpu_loop(const char *region, bool observe, struct cpu_run *out)
+{
+    struct cw_error err = { { 0 } };
+    struct sim *sim = sim_create();
+    sim_set_log_quiet(sim, true);
+    struct addr_space *mem = as_create(sim, "memory", SPACE_MEMORY, 32);
+    sim_add_space(sim, mem);
+    struct addr_space *io = as_create(sim, "io", SPACE_IO, 16);
+    sim_add_space(sim, io);
+    sim_add_clock(sim, "cpu", 12000000, 1);
+    char y[256];
+    snprintf(y, sizeof y, "{type: dram, size: 1MiB, preset: ddr3-1600, region: %s}", region);
+    struct ynode *dy = ytree_load_string(y, strlen(y), "dram.yaml", &err);
+    assert_non_null(dy);
+    struct component *dc = component_create(sim, "dram0", component_type_find("dram"), dy, &err);
+    if (!dc)
+        fail_msg("dram: %s", err.msg);
+    const char *cy = "{type: x86-cpu, clock: cpu, memory: memory, io: io, profile: \"286\", "
+                     "timing: pipeline, pipeline: {dram: dram0}}";
+    struct ynode *cpuy = ytree_load_string(cy, strlen(cy), "cpu.yaml", &err);
+    assert_non_null(cpuy);
+    const struct component_type *ct = component_type_find("x86-cpu");
+    struct component *cc = component_create(sim, "cpu0", ct, cpuy, &err);
+    if (!cc || (ct->realize && ct->realize(cc, &err)))
+        fail_msg("cpu: %s", err.msg);
+    struct x86_cpu *cpu = x86_cpu_of(cc);
+    as_load(mem, 0x10000, cpu_loop, sizeof cpu_loop);
+    x86_cpu_set_reg(cpu, X86_CS, 0x1000);
+    x86_cpu_set_reg(cpu, X86_RIP, 0);
+    x86_cpu_set_reg(cpu, X86_DS, 0x2000);
+    if (observe)
+        as_add_observer(mem, 0, 0xfffff, BUS_KIND_ALL, ignore_tx, NULL);
+    struct sim_limits lim = { SIM_TIME_MAX, 0, 100000 };
+    sim_run(sim, &lim);
+    const struct x86_timing_stats *st = x86_timing_stats(x86_timing_of(cpu));
+    out->dram_accesses = comp_stat(dc, "accesses");
+    out->fetches = st->fetches;
+    out->data_cycles = st->data_cycles;
+    out->cycles = comp_stat(cc, "cycles");
+    sim_destroy(sim);
+    ytree_free(dy);
+    ytree_free(cpuy);
+}
+
+static void test_cpu_accesses_counted_once(void **state)
+{
+    /* The pipeline model charges every code fetch and data access once
+     * through the "dram" interface. When the core's own reads and writes
+     * (or the model's fetch transactions) also cross the bus, the DRAM
+     * region must not charge them a second time. */
+    struct cpu_run dmi, observed, mmio;
+    run_cpu_loop("ram", false, &dmi);
+    run_cpu_loop("ram", true, &observed);
+    run_cpu_loop("mmio", false, &mmio);
+    assert_int_equal(dmi.data_cycles, 50); /* one aligned word written per iteration */
+    assert_true(dmi.fetches > 50);
+    assert_int_equal(dmi.dram_accesses, dmi.fetches + dmi.data_cycles);
+    assert_int_equal(observed.dram_accesses, observed.fetches + observed.data_cycles);
+    assert_int_equal(mmio.dram_accesses, mmio.fetches + mmio.data_cycles);
+    /* and the clocks do not depend on who watches the bus */
+    assert_int_equal(observed.cycles, dmi.cycles);
+    assert_int_equal(mmio.cycles, dmi.cycles);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -720,6 +814,7 @@ int main(void)
         cmocka_unit_test(test_bad_parameters),
         cmocka_unit_test(test_bus_access_mmio),
         cmocka_unit_test(test_demo_machine),
+        cmocka_unit_test(test_cpu_accesses_counted_once),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

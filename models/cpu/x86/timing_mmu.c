@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "kernel/ytree.h"
+#include "models/memory/dram.h"
 
 #define TMMU_PTE_P 0x1ull
 #define TMMU_PTE_PS 0x80ull
@@ -266,6 +267,11 @@ void x86_tmmu_destroy(struct x86_tmmu *m)
     free(m);
 }
 
+void x86_tmmu_set_dram(struct x86_tmmu *m, const struct dram_iface *dram)
+{
+    m->dram = dram;
+}
+
 void x86_tmmu_register_stats(struct x86_tmmu *m, struct component *c)
 {
     struct x86_tmmu_stats *s = &m->st;
@@ -335,7 +341,8 @@ static uint64_t x86_tmmu_read(struct x86_tmmu_walk *w, uint64_t addr, unsigned s
     if (!tx.time)
         tx.time = 1; /* as_access reads 0 as "now" */
     as_access(m->mem, &tx);
-    uint64_t mem = w->period_ps ? (tx.latency + w->period_ps - 1) / w->period_ps : 0;
+    sim_time_t lat = m->dram ? m->dram->access(m->dram->opaque, &tx) : tx.latency;
+    uint64_t mem = w->period_ps ? (lat + w->period_ps - 1) / w->period_ps : 0;
     w->cycles += m->cfg.read_cycles + mem;
     m->st.walk_reads++;
     return value;

@@ -78,8 +78,11 @@ struct x86_tmmu_stats {
     uint64_t walks, walk_reads, walk_cycles, faults, flushes;
 };
 
+struct dram_iface;
+
 struct x86_tmmu {
     struct x86_tmmu_config cfg;
+    const struct dram_iface *dram; /* charges the walk reads when set */
     struct x86_tmmu_tlb itlb, itlb_large, dtlb, dtlb_large;
     struct addr_space *mem;
     uint16_t initiator;
@@ -93,6 +96,10 @@ struct x86_tmmu *x86_tmmu_create(const struct x86_tmmu_config *cfg, struct addr_
                                  uint16_t initiator, struct cw_error *err);
 void x86_tmmu_destroy(struct x86_tmmu *m);
 void x86_tmmu_register_stats(struct x86_tmmu *m, struct component *c);
+/* Walk reads cost what this DRAM says (the pipeline's `dram`), asked
+ * through its interface; their bus transactions are then untimed (the
+ * DRAM's claim). NULL: the latency of the bus transaction. */
+void x86_tmmu_set_dram(struct x86_tmmu *m, const struct dram_iface *dram);
 
 /* The clocks the translation of `lin` costs under `mode`: 0 on a TLB hit
  * (or without paging), else the walk's. The walk's reads are timed from

@@ -445,6 +445,16 @@ static void x86_timing_retire(void *ctx)
 
 /* --- switching --------------------------------------------------------------------- */
 
+/* While the pipeline model charges the DRAM per access, the CPU's own bus
+ * transactions (the core's reads and writes of observed or MMIO-mapped
+ * memory, its page walks, the model's fetch transactions) must not be
+ * charged again by the DRAM's region hook. */
+static void x86_timing_claim_dram(struct x86_timing *t)
+{
+    if (t->dram && t->dram->claim)
+        t->dram->claim(t->dram->opaque, t->cpu->id, t->kind == X86_TIMING_PIPELINE);
+}
+
 void x86_timing_switch(struct x86_timing *t, enum x86_timing_kind kind)
 {
     struct x86_cpu *cpu = t->cpu;
@@ -459,6 +469,7 @@ void x86_timing_switch(struct x86_timing *t, enum x86_timing_kind kind)
     t->queue_valid = false;
     t->bus_free = cpu->cycles;
     t->catch_up = kind == X86_TIMING_PIPELINE;
+    x86_timing_claim_dram(t);
     if (t->b86)
         biu8086_reset(t->b86, cpu->cycles);
     x86_cpu_set_timing_hooks(cpu, kind == X86_TIMING_PIPELINE ? &t->hooks : NULL);
@@ -713,6 +724,12 @@ int x86_timing_realize(struct x86_cpu *cpu, struct cw_error *err)
     if (!t->dram)
         return cw_errorf(err, "%s: pipeline.dram: component '%s' does not export \"dram\"",
                          cpu->comp->name, t->dram_name);
+    if (t->dram->claim && t->dram->claim(t->dram->opaque, cpu->id, false))
+        return cw_errorf(err, "%s: pipeline.dram: '%s' is asked by too many CPUs",
+                         cpu->comp->name, t->dram_name);
+    x86_timing_claim_dram(t);
+    if (t->mmu)
+        x86_tmmu_set_dram(t->mmu, t->dram);
     return 0;
 }
 
