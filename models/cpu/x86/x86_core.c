@@ -864,9 +864,63 @@ static bool x86_mtrr_enabled(const struct x86_cpu *cpu)
     return (cpu->cpuid.feat_edx & (1u << 12)) != 0;
 }
 
+/* Machine-check architecture (SDM vol. 3B ch. 15): IA32_MCG_CAP reports
+ * X86_MCA_BANKS banks and no MCG_CTL; each bank's MSRs sit at 0x400 + 4*i
+ * (CTL, STATUS, ADDR, MISC). No error is ever logged, so STATUS, ADDR and
+ * MISC only ever hold 0. Only with CPUID.MCA advertised. */
+static bool x86_mca_enabled(const struct x86_cpu *cpu)
+{
+    return (cpu->cpuid.feat_edx & (1u << 14)) != 0;
+}
+
+static bool x86_mca_rdmsr(struct x86_cpu *cpu, uint32_t msr, uint64_t *v)
+{
+    if (msr == 0x179) { /* IA32_MCG_CAP: bank count, no MCG_CTL_P or extensions */
+        *v = X86_MCA_BANKS;
+        return true;
+    }
+    if (msr == 0x17a) {
+        *v = cpu->mcg_status;
+        return true;
+    }
+    uint32_t i = (msr - 0x400u) / 4;
+    *v = cpu->mca_bank[i][msr & 3];
+    return true;
+}
+
+static bool x86_mca_wrmsr(struct x86_cpu *cpu, uint32_t msr, uint64_t v)
+{
+    if (msr == 0x179)
+        return false; /* MCG_CAP is read-only */
+    if (msr == 0x17a) {
+        if (v & ~7ull)
+            return false; /* only RIPV, EIPV, MCIP; bits 63:3 reserved */
+        cpu->mcg_status = v;
+        return true;
+    }
+    uint32_t i = (msr - 0x400u) / 4, reg = msr & 3;
+    if (reg == 0) {
+        /* P6 family: MCi_CTL takes all 1s or all 0s only */
+        if (v != 0 && v != ~0ull)
+            return false;
+    } else if (v != 0) {
+        return false; /* STATUS, ADDR, MISC: software may only clear them */
+    }
+    cpu->mca_bank[i][reg] = v;
+    return true;
+}
+
+static bool x86_mca_msr(const struct x86_cpu *cpu, uint32_t msr)
+{
+    return x86_mca_enabled(cpu) &&
+           (msr == 0x179 || msr == 0x17a || (msr >= 0x400 && msr < 0x400 + 4 * X86_MCA_BANKS));
+}
+
 static bool x86_rdmsr(struct x86_cpu *cpu, uint32_t msr, uint64_t *v)
 {
     int fx = x86_mtrr_fixed_index(msr);
+    if (x86_mca_msr(cpu, msr))
+        return x86_mca_rdmsr(cpu, msr, v);
     if (fx >= 0 && x86_mtrr_enabled(cpu)) {
         *v = cpu->mtrr_fixed[fx];
         return true;
@@ -920,6 +974,8 @@ static bool x86_wrmsr(struct x86_cpu *cpu, uint32_t msr, uint64_t v)
 {
     uint64_t phys_mask = ((1ull << X86_PHYS_BITS) - 1) & ~0xfffull;
     int fx = x86_mtrr_fixed_index(msr);
+    if (x86_mca_msr(cpu, msr))
+        return x86_mca_wrmsr(cpu, msr, v);
     if (fx >= 0 && x86_mtrr_enabled(cpu)) {
         for (int i = 0; i < 8; i++)
             if (!x86_mtrr_type_ok((unsigned)(v >> (8 * i)) & 0xff, false))

@@ -41,8 +41,9 @@ static const struct param_desc x86_cpu_params[] = {
 };
 
 /* Features this core implements (CPUID leaf 1 EDX): FPU, PSE, TSC, MSR,
- * PAE, CX8, PGE, CMOV, FXSR for every profile. The p6 profile adds SEP,
- * MTRR, PAT, PSE-36, CLFSH, MMX, SSE, SSE2 (leaf 1), CX16 (leaf 1 ECX), and
+ * PAE, CX8, PGE, CMOV, FXSR for every profile. The p6 profile adds MCE,
+ * MCA (x86_core.c: banks that never log), SEP, MTRR, PAT, PSE-36, CLFSH,
+ * MMX, SSE, SSE2 (leaf 1), CX16 (leaf 1 ECX), and
  * SYSCALL, NX, RDTSCP, LM (0x80000001 EDX) with LAHF/SAHF in 64-bit mode
  * (0x80000001 ECX). APIC (bit 9) only with a local APIC attached (`apic:`);
  * without one the machine is 8259-only and Linux keeps the 8259 and the PIT
@@ -51,8 +52,8 @@ static const struct param_desc x86_cpu_params[] = {
     ((1u << 0) | (1u << 3) | (1u << 4) | (1u << 5) | (1u << 6) | (1u << 8) | (1u << 13) | \
      (1u << 15) | (1u << 24))
 #define X86_FEAT_P6 \
-    ((1u << 11) | (1u << 12) | (1u << 16) | (1u << 17) | (1u << 19) | (1u << 23) | (1u << 25) | \
-     (1u << 26))
+    ((1u << 7) | (1u << 11) | (1u << 12) | (1u << 14) | (1u << 16) | (1u << 17) | (1u << 19) | \
+     (1u << 23) | (1u << 25) | (1u << 26))
 #define X86_FEAT_ECX_P6 (1u << 13)
 #define X86_EXT_EDX_P6 ((1u << 11) | (1u << 20) | (1u << 27) | (1u << 29))
 #define X86_EXT_ECX_P6 (1u << 0)
@@ -102,6 +103,11 @@ static void x86_cpu_reset_state(struct x86_cpu *cpu)
     memset(cpu->mtrr_var, 0, sizeof cpu->mtrr_var);
     memset(cpu->mtrr_fixed, 0, sizeof cpu->mtrr_fixed);
     cpu->mtrr_def_type = 0;
+    /* machine check: MCG_STATUS and the bank controls clear; the banks'
+     * STATUS/ADDR/MISC keep their contents across reset (zero here) */
+    cpu->mcg_status = 0;
+    for (int i = 0; i < X86_MCA_BANKS; i++)
+        cpu->mca_bank[i][0] = 0;
     cpu->tsc_offset = 0 - cpu->cycles;
     cpu->mxcsr = 0x1f80;
     memset(cpu->xmm, 0, sizeof cpu->xmm);

@@ -69,6 +69,9 @@
 #define X86_EFER_LMA 0x400ull
 #define X86_EFER_NXE 0x800ull
 
+/* machine-check banks reported in IA32_MCG_CAP (as common virtual CPUs) */
+#define X86_MCA_BANKS 10
+
 /* physical address width this core reports (CPUID 0x80000008) */
 #define X86_PHYS_BITS 36
 
@@ -207,6 +210,10 @@ struct x86_cpu {
     uint64_t mtrr_var[16];   /* PHYSBASE0, PHYSMASK0, ... PHYSMASK7 */
     uint64_t mtrr_fixed[11]; /* 0x250, 0x258, 0x259, 0x268-0x26F */
     uint64_t mtrr_def_type;
+    /* machine-check architecture (x86_core.c): global status and the
+     * banks' CTL, STATUS, ADDR, MISC; nothing is ever logged */
+    uint64_t mcg_status;
+    uint64_t mca_bank[X86_MCA_BANKS][4];
     uint32_t mxcsr;
     uint8_t xmm[16][16]; /* SSE register file (instructions later) */
     struct x87 fpu;
