@@ -227,16 +227,19 @@ static void hpet_update_outputs(struct hpet *s)
         level[HPET_LINE_IRQ0] = s->legacy_in[0];
         level[HPET_LINE_IRQ8] = s->legacy_in[1];
     }
+    uint64_t from_timers = 0;
     for (unsigned i = 0; i < s->timers; i++) {
         const struct hpet_timer *t = &s->timer[i];
         int line = hpet_timer_line(t);
-        if (line != HPET_LINE_NONE && hpet_timer_asserts(t))
+        if (line != HPET_LINE_NONE && hpet_timer_asserts(t)) {
             level[line] = 1;
+            from_timers |= 1ull << line;
+        }
     }
     for (int i = 0; i < HPET_LINES; i++) {
         if (!s->line[i])
             continue;
-        if (level[i] && !signal_level(s->line[i]))
+        if ((from_timers >> i & 1) && !signal_level(s->line[i]))
             s->stat_interrupts++;
         signal_set(s->line[i], level[i]);
     }
@@ -612,7 +615,7 @@ static int hpet_create(struct component *c, const struct params *p, struct cw_er
 
     stat_register(c, "reads", "register reads", &s->stat_reads);
     stat_register(c, "writes", "register writes", &s->stat_writes);
-    stat_register(c, "interrupts", "edges raised on the interrupt outputs",
+    stat_register(c, "interrupts", "interrupts the timers raised (pulses and level rises)",
                   &s->stat_interrupts);
     stat_register(c, "timer0-matches", "comparator 0 matches", &s->timer[0].stat_matches);
     return 0;
