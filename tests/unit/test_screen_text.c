@@ -3,7 +3,10 @@
  * the font the guest loaded into VGA plane 2: fbcon-like two-colour text
  * at the origin, vesamenu-like text at an offset grid with a shadow over a
  * many-coloured background, duplicate glyphs, and the whole path from a
- * font written through the VGA window to a 32-bpp VBE screen. */
+ * font written through the VGA window to a 32-bpp VBE screen. Then the
+ * host's fonts: PSF 1 and 2 and Unifont .hex files made here, and real
+ * frames of Linux's framebuffer console and of the Debian installer's
+ * "Select a language" screen read with the fonts Debian installs. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -12,6 +15,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
+#include <zlib.h>
 
 #include <cmocka.h>
 
@@ -99,6 +104,7 @@ static void test_font_table(void **state)
     (void)state;
     struct screen_text st;
     screen_text_init(&st);
+    screen_text_load_fonts(&st, "", NULL); /* the guest font alone */
     assert_int_equal(screen_text_set_font(&st, font, 0), -1);
     assert_int_equal(screen_text_set_font(&st, font, 33), -1);
     assert_int_equal(screen_text_set_font(&st, font, 16), 0);
@@ -121,6 +127,7 @@ static void test_fbcon_like_screen(void **state)
     (void)state;
     struct screen_text st;
     screen_text_init(&st);
+    screen_text_load_fonts(&st, "", NULL); /* the guest font alone */
     screen_text_set_font(&st, font, 16);
     struct canvas cv;
     canvas_init(&cv, 800, 600, 0x0000AA, false);
@@ -146,6 +153,7 @@ static void test_near_glyph_reads_in_two_colour_cells(void **state)
     (void)state;
     struct screen_text st;
     screen_text_init(&st);
+    screen_text_load_fonts(&st, "", NULL); /* the guest font alone */
     screen_text_set_font(&st, font, 16);
     struct canvas cv;
     canvas_init(&cv, 800, 600, 0x000000, false);
@@ -166,6 +174,7 @@ static void test_offset_grid_with_shadow_over_picture(void **state)
     (void)state;
     struct screen_text st;
     screen_text_init(&st);
+    screen_text_load_fonts(&st, "", NULL); /* the guest font alone */
     screen_text_set_font(&st, font, 16);
     struct canvas cv;
     canvas_init(&cv, 640, 480, 0, true);
@@ -204,6 +213,7 @@ static void test_text_mode_uses_display_text(void **state)
     (void)state;
     struct screen_text st;
     screen_text_init(&st);
+    screen_text_load_fonts(&st, "", NULL); /* the guest font alone */
     struct display_iface d = {fake_update, fake_text, NULL, (void *)"SeaBIOS (version 1.16.2)"};
     char buf[64];
     assert_int_equal(screen_text_read(&st, &d, buf, sizeof buf), 24);
@@ -250,6 +260,7 @@ static void test_font_from_guest_plane2_on_vbe_screen(void **state)
     struct vga *v = &r.v;
     struct screen_text st;
     screen_text_init(&st);
+    screen_text_load_fonts(&st, "", NULL); /* the guest font alone */
     struct vga_font_iface vf = {vga_glyphs, v};
     /* No text mode displayed yet: no font. */
     assert_int_equal(screen_text_font_from_vga(&st, &vf), -1);
@@ -498,6 +509,443 @@ static void test_vesamenu_full_screen_is_cheap(void **state)
     free((void *)pic.pixels);
 }
 
+/* --- host fonts: files made here ------------------------------------------ */
+
+/* A scratch file name under /tmp, removed by the caller. */
+static void temp_name(char *out, size_t len, const char *suffix)
+{
+    snprintf(out, len, "/tmp/cw-test-screen-text-%ld%s", (long)getpid(), suffix);
+}
+
+/* Writes the synthetic font's glyph for `from` as code point `cp`. */
+static void hex_line(FILE *f, uint32_t cp, int from)
+{
+    fprintf(f, "%04X:", cp);
+    for (int r = 0; r < 16; r++)
+        fprintf(f, "%02X", font[from * 32 + r]);
+    fputc('\n', f);
+}
+
+/* A Unifont-style .hex file: ASCII letters from the synthetic font, a
+ * Cyrillic A with the bitmap of 'A', a wide glyph, a Private Use glyph
+ * and a line that is not a glyph. */
+static void write_hex_font(const char *path, int *glyphs)
+{
+    FILE *f = fopen(path, "w");
+    assert_non_null(f);
+    *glyphs = 0;
+    for (int c = 0x21; c < 0x7F; c++, (*glyphs)++)
+        hex_line(f, (uint32_t)c, c);
+    hex_line(f, 0x0410, 'A'); /* Cyrillic A, drawn like A */
+    (*glyphs)++;
+    fprintf(f, "4E2D:01000100010001003FF8210821082108210821083FF821080100010001000100\n");
+    hex_line(f, 0xE000, 0x01); /* Private Use: not kept */
+    fprintf(f, "# not a glyph\n");
+    fclose(f);
+}
+
+static void put_le32(uint8_t *p, uint32_t v)
+{
+    for (int i = 0; i < 4; i++)
+        p[i] = (uint8_t)(v >> (8 * i));
+}
+
+/* A PSF 2 font, gzipped, with a Unicode table: glyph i shows code point
+ * 0x100 + i (Latin Extended), glyph 1 also U+0391 (Greek Alpha), glyph 2
+ * only a sequence (a letter with a combining mark). */
+static void write_psf2_font(const char *path, int height)
+{
+    uint8_t header[32];
+    put_le32(header, 0x864AB572);
+    put_le32(header + 4, 0);
+    put_le32(header + 8, 32);
+    put_le32(header + 12, 1);
+    put_le32(header + 16, 4);
+    put_le32(header + 20, (uint32_t)height);
+    put_le32(header + 24, (uint32_t)height);
+    put_le32(header + 28, 8);
+    gzFile f = gzopen(path, "wb");
+    assert_non_null(f);
+    gzwrite(f, header, sizeof header);
+    for (int g = 0; g < 4; g++)
+        gzwrite(f, font + (0x60 + g) * 32, (unsigned)height);
+    static const uint8_t table[] = {0xC4, 0x80, 0xFF,                         /* U+0100 */
+                                    0xC4, 0x81, 0xCE, 0x91, 0xFF,             /* U+0101, U+0391 */
+                                    0xFE, 0x41, 0xCC, 0x81, 0xFF,             /* A + U+0301 */
+                                    0xC4, 0x83, 0xFF};                        /* U+0103 */
+    gzwrite(f, table, sizeof table);
+    gzclose(f);
+}
+
+/* A PSF 1 font without a Unicode table: CP437 order. */
+static void write_psf1_font(const char *path)
+{
+    FILE *f = fopen(path, "wb");
+    assert_non_null(f);
+    uint8_t header[4] = {0x36, 0x04, 0x00, 16};
+    fwrite(header, 1, 4, f);
+    for (int g = 0; g < 256; g++)
+        fwrite(font + ((g + 7) & 0xFF) * 32, 1, 16, f); /* shapes differ from the guest's */
+    fclose(f);
+}
+
+static void draw_glyph(struct canvas *cv, int x0, int y0, const uint8_t *rows, uint32_t fg)
+{
+    for (int r = 0; r < 16; r++)
+        for (int b = 0; b < 8; b++)
+            if (rows[r] >> (7 - b) & 1)
+                cv->px[(y0 + r) * cv->w + x0 + b] = fg;
+}
+
+static void test_host_font_files(void **state)
+{
+    (void)state;
+    char hex[128], psf2[128], psf1[128], small[128], list[1024];
+    temp_name(hex, sizeof hex, ".hex");
+    temp_name(psf2, sizeof psf2, ".psfu.gz");
+    temp_name(psf1, sizeof psf1, ".psf");
+    temp_name(small, sizeof small, "-8x8.psfu.gz");
+    int hex_glyphs;
+    write_hex_font(hex, &hex_glyphs);
+    write_psf2_font(psf2, 16);
+    write_psf1_font(psf1);
+    write_psf2_font(small, 8);
+
+    struct screen_text st;
+    screen_text_init(&st);
+    struct cw_error err = {{0}};
+    snprintf(list, sizeof list, "%s:/nonexistent/font.hex:%s:%s:%s", hex, small, psf2, psf1);
+    /* Every readable file is used; the first that is not is named. */
+    assert_int_equal(screen_text_load_fonts(&st, list, &err), -1);
+    assert_non_null(strstr(err.msg, "/nonexistent/font.hex"));
+    /* .hex: 94 ASCII + Cyrillic A; PSF 2: 4 code points (the sequence is
+     * not one); PSF 1: 254 in CP437 order (0x00 and 0x20 are spaces). The
+     * 8x8 font is refused. */
+    assert_int_equal(st.host_glyphs, hex_glyphs + 4 + 254);
+    assert_int_equal(st.cell_height, 16);
+
+    struct canvas cv;
+    canvas_init(&cv, 64, 16, 0x000000, false);
+    draw_glyph(&cv, 0, 0, font + 'A' * 32, 0xFFFFFF);  /* 'A' and U+0410 */
+    draw_glyph(&cv, 8, 0, font + 0x61 * 32, 0xFFFFFF); /* PSF 2 glyph 1 */
+    draw_glyph(&cv, 16, 0, font + 0x62 * 32, 0xFFFFFF); /* PSF 2 glyph 2: 'b' of the .hex */
+    draw_glyph(&cv, 24, 0, font + 0x63 * 32, 0xFFFFFF); /* U+0103 and 'c' of the .hex */
+    draw_glyph(&cv, 32, 0, font + 0x3A * 32, 0xFFFFFF); /* ':' (.hex) and PSF 1's 0x33 */
+    draw_glyph(&cv, 40, 0, font + 0x07 * 32, 0xFFFFFF); /* PSF 1's 0x00: blank in CP437 */
+    draw_glyph(&cv, 48, 0, font + 0x01 * 32, 0xFFFFFF); /* only the Private Use glyph */
+    struct display_surface s = canvas_surface(&cv);
+    /* Printable ASCII wins over Cyrillic, Latin over Greek. */
+    assert_int_equal(screen_text_match_cell(&st, &s, 0, 0), 'A');
+    assert_int_equal(screen_text_match_cell(&st, &s, 8, 0), 'a');
+    assert_int_equal(screen_text_match_cell(&st, &s, 16, 0), 'b');
+    assert_int_equal(screen_text_match_cell(&st, &s, 24, 0), 'c');
+    assert_int_equal(screen_text_match_cell(&st, &s, 32, 0), ':');
+    assert_int_equal(screen_text_match_cell(&st, &s, 40, 0), -1);
+    assert_int_equal(screen_text_match_cell(&st, &s, 48, 0), 0xB7); /* PSF 1's 0xFA: CP437 middle dot */
+    free(cv.px);
+
+    /* The PSF 2 font alone: its own code points. */
+    assert_int_equal(screen_text_load_fonts(&st, psf2, &err), 0);
+    assert_int_equal(st.host_glyphs, 4);
+    canvas_init(&cv, 24, 16, 0x102030, false);
+    draw_glyph(&cv, 0, 0, font + 0x60 * 32, 0xFFFF55);
+    draw_glyph(&cv, 8, 0, font + 0x61 * 32, 0xFFFF55);
+    draw_glyph(&cv, 16, 0, font + 0x63 * 32, 0xFFFF55);
+    s = canvas_surface(&cv);
+    assert_int_equal(screen_text_match_cell(&st, &s, 0, 0), 0x100);
+    assert_int_equal(screen_text_match_cell(&st, &s, 8, 0), 0x101);
+    assert_int_equal(screen_text_match_cell(&st, &s, 16, 0), 0x103);
+    char buf[64];
+    screen_text_match(&st, &s, buf, sizeof buf);
+    assert_string_equal(buf, "\xC4\x80\xC4\x81\xC4\x83"); /* UTF-8 */
+    free(cv.px);
+
+    /* A refused file on its own. */
+    assert_int_equal(screen_text_load_fonts(&st, small, &err), -1);
+    assert_non_null(strstr(err.msg, "only 8x16"));
+    assert_int_equal(st.host_glyphs, 0);
+    assert_int_equal(st.cell_height, 0);
+    remove(hex);
+    remove(psf2);
+    remove(psf1);
+    remove(small);
+}
+
+/* bterm-like: no guest font, text in a host font on an offset grid, two
+ * colours per cell, and a highlighted row. */
+static void test_host_font_grid_search(void **state)
+{
+    (void)state;
+    char hex[128];
+    temp_name(hex, sizeof hex, "-grid.hex");
+    int glyphs;
+    write_hex_font(hex, &glyphs);
+    struct screen_text st;
+    screen_text_init(&st);
+    assert_int_equal(screen_text_load_fonts(&st, hex, NULL), 0);
+    assert_int_equal(st.font_height, 0);
+    struct canvas cv;
+    canvas_init(&cv, 1024, 768, 0x0000AA, false);
+    for (int y = 0; y < 768; y++) /* a grey dialog from (21, 41) */
+        for (int x = 21; x < 1000 && y >= 41; x++)
+            cv.px[y * 1024 + x] = 0xAAAAAA;
+    for (int x = 21 + 8 * 4; x < 21 + 8 * 40; x++) /* a red highlight bar, row 6 */
+        for (int y = 9 + 16 * 6; y < 9 + 16 * 7; y++)
+            cv.px[y * 1024 + x] = 0xAA0000;
+    const char *title = "Select a language", *entry = "English";
+    for (int i = 0; title[i]; i++)
+        if (title[i] != ' ')
+            draw_glyph(&cv, 21 + 8 * (10 + i), 9 + 16 * 3, font + title[i] * 32, 0xAA0000);
+    for (int i = 0; entry[i]; i++)
+        draw_glyph(&cv, 21 + 8 * (5 + i), 9 + 16 * 6, font + entry[i] * 32, 0xFFFFFF);
+    struct display_surface s = canvas_surface(&cv);
+    static char buf[65536];
+    screen_text_match(&st, &s, buf, sizeof buf);
+    assert_int_equal(st.origin_x, 5); /* 21 mod 8 */
+    assert_int_equal(st.origin_y, 9);
+    assert_memory_equal(row_of(buf, 3) + 2 + 10, "Select a language ", 18);
+    assert_memory_equal(row_of(buf, 6) + 2 + 5, "English ", 8);
+    /* The grid is kept while the text stays. */
+    s.frame = 2;
+    screen_text_match(&st, &s, buf, sizeof buf);
+    assert_int_equal(st.searches, 1);
+    free(cv.px);
+    remove(hex);
+}
+
+static void test_missing_default_font_is_reported_once(void **state)
+{
+    (void)state;
+    setenv(SCREEN_TEXT_FONTS_ENV, "/nonexistent/unifont.hex", 1);
+    struct screen_text st;
+    screen_text_init(&st);
+    screen_text_set_font(&st, font, 16);
+    struct canvas cv;
+    canvas_init(&cv, 80, 16, 0x000000, false);
+    canvas_text(&cv, 0, 0, "Install", 0xFFFFFF, 0, false);
+    struct display_surface s = canvas_surface(&cv);
+    char buf[64];
+    /* The first graphics read tries the list; the guest font still reads. */
+    screen_text_match(&st, &s, buf, sizeof buf);
+    assert_int_equal(st.host_state, SCREEN_TEXT_HOST_LOADED);
+    assert_int_equal(st.host_glyphs, 0);
+    assert_string_equal(buf, "Install   ");
+    screen_text_match(&st, &s, buf, sizeof buf);
+    assert_int_equal(st.host_state, SCREEN_TEXT_HOST_LOADED);
+    unsetenv(SCREEN_TEXT_FONTS_ENV);
+    free(cv.px);
+}
+
+/* --- host fonts: real frames ----------------------------------------------- */
+
+#define CONSOLE_FONT "/usr/share/consolefonts/Ethiopian-Goha16.psf.gz"
+#define UNIFONT "/usr/share/unifont/unifont.hex"
+
+static bool have_font(const char *path, const char *package)
+{
+    if (access(path, R_OK) == 0)
+        return true;
+    print_message("skipped: %s is missing (Debian package %s)\n", path, package);
+    return false;
+}
+
+/* 640x128 from (0, 0) of Linux's framebuffer console (1024x768, fbcon's
+ * built-in VGA 8x16 font, grey on black): kernel messages with the letters
+ * where that font differs from the VGA BIOS font (f, m, v, w, x, M, T, 0). */
+static void test_linux_fbcon_frame(void **state)
+{
+    (void)state;
+    if (!have_font(CONSOLE_FONT, "console-setup-linux"))
+        skip();
+    static const char *const expected[] = {
+        "[    0.000000] ACPI BIOS Error (bug): A valid RSDP was not found (20240827/tbxfr",
+        "oot-222)",
+        "[    0.000000] MPTABLE: no processors registered!",
+        "[    0.000000] BIOS bug, MP table errors detected!...",
+        "[    0.000069] [Firmware Bug]: CPU   0: APIC ID mismatch. Firmware: 0x00ff APIC:",
+        " 0x0000",
+        "[    4.185457] mce: Unable to init MCE device (rc: -5)",
+        "Starting system log daemon: syslogd, klogd.",
+    };
+    struct display_surface s = load_frame("tests/unit/data/linux-fbcon-console.png", 1);
+    static uint8_t rom_font[256 * 32];
+    bool rom = load_rom_font(rom_font);
+    struct screen_text st;
+    char buf[16384];
+    /* With the VGA BIOS font alone, those letters do not read. */
+    if (rom) {
+        screen_text_init(&st);
+        screen_text_load_fonts(&st, "", NULL);
+        screen_text_set_font(&st, rom_font, 16);
+        screen_text_match(&st, &s, buf, sizeof buf);
+        assert_null(strstr(buf, "valid"));
+        assert_null(strstr(buf, "mismatch"));
+    }
+    /* With the console font, with and without the guest's font. */
+    for (int with_rom = 0; with_rom <= (int)rom; with_rom++) {
+        screen_text_init(&st);
+        assert_int_equal(screen_text_load_fonts(&st, CONSOLE_FONT, NULL), 0);
+        if (with_rom)
+            screen_text_set_font(&st, rom_font, 16);
+        screen_text_match(&st, &s, buf, sizeof buf);
+        assert_int_equal(st.origin_x, 0);
+        assert_int_equal(st.origin_y, 0);
+        for (int row = 0; row < 8; row++) {
+            const char *line = row_of(buf, row);
+            size_t n = strlen(expected[row]);
+            if (memcmp(line, expected[row], n) != 0)
+                fail_msg("row %d reads '%.80s'", row, line);
+            for (size_t i = n; i < 80; i++)
+                assert_int_equal(line[i], ' ');
+        }
+    }
+    free((void *)s.pixels);
+}
+
+/* Row `row` of the text, without the trailing spaces and the newline. */
+static void trimmed_row(const char *text, int row, char *out, size_t len)
+{
+    const char *line = row_of(text, row);
+    const char *end = strchr(line, '\n');
+    size_t n = end ? (size_t)(end - line) : strlen(line);
+    while (n > 0 && line[n - 1] == ' ')
+        n--;
+    n = n < len - 1 ? n : len - 1;
+    memcpy(out, line, n);
+    out[n] = '\0';
+}
+
+/* 1000x380 from (4, 10) of the installer's first question (1024x768,
+ * bochs-drm, drawn by bterm with Unifont): the grid starts at (0, 0) of
+ * the screen, so at (4, 6) of the crop. Box drawing around the dialog, the
+ * title red on grey, the list with "English" white on a red bar, Cyrillic
+ * names, wide CJK glyphs (which read as spaces). */
+static void test_installer_select_language_frame(void **state)
+{
+    (void)state;
+    if (!have_font(UNIFONT, "unifont"))
+        skip();
+    struct display_surface s = load_frame("tests/unit/data/installer-select-language.png", 1);
+    struct screen_text st;
+    screen_text_init(&st);
+    assert_int_equal(screen_text_load_fonts(&st, UNIFONT, NULL), 0);
+    static char buf[65536];
+    screen_text_match(&st, &s, buf, sizeof buf);
+    assert_int_equal(st.origin_x, 4);
+    assert_int_equal(st.origin_y, 6);
+    char line[1024];
+    trimmed_row(buf, 0, line, sizeof line);
+    const char *title = strstr(line, "\xE2\x94\xA4 [!!] Select a language \xE2\x94\x9C"); /* ┤ ├ */
+    assert_non_null(title);
+    assert_int_equal(title - line, 3 * 48 + 1); /* 1 space, then 48 box characters of 3 bytes */
+    trimmed_row(buf, 2, line, sizeof line);
+    assert_string_equal(line, " \xE2\x94\x82 Choose the language to be used for the installation "
+                              "process. The selected language will also be the default language"
+                              "    \xE2\x94\x82");
+    trimmed_row(buf, 5, line, sizeof line);
+    assert_string_equal(line, " \xE2\x94\x82 Language:                                             "
+                              "                                                                  "
+                              "\xE2\x94\x82");
+    trimmed_row(buf, 22, line, sizeof line);
+    assert_non_null(strstr(line, "   English                -  English   "));
+    trimmed_row(buf, 12, line, sizeof line);
+    assert_non_null(strstr(line, "Belarusian             -  \xD0\x91")); /* Б */
+    trimmed_row(buf, 16, line, sizeof line);
+    assert_non_null(strstr(line, "Chinese (Simplified)   -      (    )   "));
+    free((void *)s.pixels);
+}
+
+/* The whole 1024x768 screen as the run reads it: the guest's VGA BIOS
+ * font and the default host fonts. */
+static void test_installer_full_screen(void **state)
+{
+    (void)state;
+    if (!have_font(UNIFONT, "unifont") || !have_font(CONSOLE_FONT, "console-setup-linux"))
+        skip();
+    struct display_surface crop = load_frame("tests/unit/data/installer-select-language.png", 1);
+    uint32_t *px = malloc(sizeof *px * 1024 * 768);
+    for (int i = 0; i < 1024 * 768; i++)
+        px[i] = crop.pixels[0]; /* the blue around the dialog */
+    for (int y = 0; y < crop.height; y++)
+        memcpy(px + (10 + y) * 1024 + 4, crop.pixels + y * crop.stride,
+               sizeof *px * (size_t)crop.width);
+    struct display_surface s = {px, 1024, 768, 1024, 1};
+    static uint8_t rom_font[256 * 32];
+    struct screen_text st;
+    screen_text_init(&st);
+    unsetenv(SCREEN_TEXT_FONTS_ENV);
+    if (load_rom_font(rom_font))
+        screen_text_set_font(&st, rom_font, 16);
+    static char buf[256 * 1024];
+    double t0 = cpu_ms();
+    screen_text_match(&st, &s, buf, sizeof buf); /* reads the default fonts */
+    double t1 = cpu_ms();
+    assert_true(st.host_glyphs > 7000);
+    assert_int_equal(st.origin_x, 0);
+    assert_int_equal(st.origin_y, 0);
+    assert_non_null(strstr(buf, "[!!] Select a language"));
+    assert_non_null(strstr(buf, "Choose the language to be used for the installation process"));
+    int reads = 20;
+    for (int i = 0; i < reads; i++) {
+        st.origin_width = 0; /* forget the grid: search every time */
+        s.frame = (uint64_t)i + 2;
+        screen_text_match(&st, &s, buf, sizeof buf);
+    }
+    double t2 = cpu_ms();
+    for (int i = 0; i < reads; i++) {
+        s.frame = (uint64_t)i + 100;
+        screen_text_match(&st, &s, buf, sizeof buf);
+    }
+    double t3 = cpu_ms();
+    assert_non_null(strstr(buf, "[!!] Select a language"));
+    /* Reported, never asserted (a test must not depend on the host's
+     * speed). */
+    print_message("fonts read in %.1f ms; a 1024x768 read took %.2f ms with the grid search, "
+                  "%.2f ms without\n",
+                  t1 - t0, (t2 - t1) / reads, (t3 - t2) / reads);
+    free(px);
+    free((void *)crop.pixels);
+}
+
+/* Frames without the text do not match it: the console frame, an empty
+ * screen, and the installer's screen read with the VGA BIOS font alone
+ * (the reason the host fonts exist). */
+static void test_frames_without_the_text(void **state)
+{
+    (void)state;
+    static char buf[256 * 1024];
+    struct screen_text st;
+    screen_text_init(&st);
+    unsetenv(SCREEN_TEXT_FONTS_ENV);
+    struct display_surface console = load_frame("tests/unit/data/linux-fbcon-console.png", 1);
+    screen_text_match(&st, &console, buf, sizeof buf);
+    assert_null(strstr(buf, "Select a language"));
+    free((void *)console.pixels);
+
+    uint32_t *px = calloc(1024 * 768, sizeof *px);
+    for (int y = 752; y < 768; y++) /* a grey bar, as bterm starts */
+        for (int x = 8; x < 1024; x++)
+            px[y * 1024 + x] = 0xAAAAAA;
+    struct display_surface empty = {px, 1024, 768, 1024, 1};
+    screen_text_match(&st, &empty, buf, sizeof buf);
+    for (const char *p = buf; *p; p++)
+        if (*p != ' ' && *p != '\n')
+            fail_msg("an empty screen read as '%c'", *p);
+    free(px);
+
+    static uint8_t rom_font[256 * 32];
+    if (!load_rom_font(rom_font))
+        return;
+    struct display_surface installer =
+        load_frame("tests/unit/data/installer-select-language.png", 1);
+    screen_text_init(&st);
+    screen_text_load_fonts(&st, "", NULL);
+    screen_text_set_font(&st, rom_font, 16);
+    screen_text_match(&st, &installer, buf, sizeof buf);
+    assert_null(strstr(buf, "Select a language"));
+    free((void *)installer.pixels);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -511,6 +959,13 @@ int main(void)
         cmocka_unit_test(test_vesamenu_picture_reads_blank),
         cmocka_unit_test(test_vesamenu_command_line_blended_over_picture),
         cmocka_unit_test(test_vesamenu_full_screen_is_cheap),
+        cmocka_unit_test(test_host_font_files),
+        cmocka_unit_test(test_host_font_grid_search),
+        cmocka_unit_test(test_missing_default_font_is_reported_once),
+        cmocka_unit_test(test_linux_fbcon_frame),
+        cmocka_unit_test(test_installer_select_language_frame),
+        cmocka_unit_test(test_installer_full_screen),
+        cmocka_unit_test(test_frames_without_the_text),
     };
     return cmocka_run_group_tests(tests, setup, NULL);
 }
