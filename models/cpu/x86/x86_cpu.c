@@ -35,7 +35,7 @@ static const struct param_desc x86_cpu_params[] = {
     { "cycles-per-insn", PARAM_U64, "1", "cycles for simple instructions (functional timing)", false },
     { "trace-insns", PARAM_PATH, NULL, "write a per-instruction trace to this file", true },
     { "markers", PARAM_NODE, NULL,
-      "boot-phase markers: NAME: ADDRESS (first instruction at that linear address), "
+      "boot-phase markers (up to 8 addresses): NAME: ADDRESS (first instruction at that linear address), "
       "NAME: long-mode (first 64-bit instruction), NAME: user (first CPL 3 instruction)", true },
     PARAM_END
 };
@@ -571,10 +571,14 @@ static int x86_cpu_markers(struct x86_cpu *cpu, const struct params *p, struct c
             if (*end || end == v->scalar)
                 return ynode_error(err, v, "marker '%s': '%s' is not an address, long-mode or user",
                                    name, v->scalar);
-            cpu->marker_addr = a;
-            cpu->marker_addr_name = name;
+            if (cpu->marker_addr_count == X86_ADDR_MARKERS)
+                return ynode_error(err, v, "marker '%s': at most %d address markers per CPU",
+                                   name, X86_ADDR_MARKERS);
+            cpu->marker_addr[cpu->marker_addr_count] = a;
+            cpu->marker_addr_name[cpu->marker_addr_count++] = name;
         }
     }
+    cpu->marker_addr_left = cpu->marker_addr_count;
     cpu->markers_pending = true;
     return 0;
 }
@@ -584,11 +588,14 @@ static int x86_cpu_markers(struct x86_cpu *cpu, const struct params *p, struct c
  * an address is always decoded), so markers cost nothing per instruction. */
 void x86_check_markers(struct x86_cpu *cpu)
 {
-    if (cpu->marker_addr_name && !cpu->marker_addr_done) {
+    if (cpu->marker_addr_left) {
         uint64_t lin = cpu->long64 ? cpu->rip : cpu->seg[X86_SEG_CS].base + cpu->rip;
-        if (lin == cpu->marker_addr) {
-            cpu->marker_addr_done = true;
-            sim_marker(cpu->sim, cpu->marker_addr_name);
+        for (unsigned i = 0; i < cpu->marker_addr_count; i++) {
+            if (lin == cpu->marker_addr[i] && !cpu->marker_addr_done[i]) {
+                cpu->marker_addr_done[i] = true;
+                cpu->marker_addr_left--;
+                sim_marker(cpu->sim, cpu->marker_addr_name[i]);
+            }
         }
     }
     if (cpu->marker_long_name && !cpu->marker_long_done && cpu->long64) {
@@ -599,7 +606,7 @@ void x86_check_markers(struct x86_cpu *cpu)
         cpu->marker_user_done = true;
         sim_marker(cpu->sim, cpu->marker_user_name);
     }
-    cpu->markers_pending = (cpu->marker_addr_name && !cpu->marker_addr_done) ||
+    cpu->markers_pending = cpu->marker_addr_left ||
                            (cpu->marker_long_name && !cpu->marker_long_done) ||
                            (cpu->marker_user_name && !cpu->marker_user_done);
 }

@@ -287,9 +287,12 @@ struct x86_cpu {
 
     /* boot-phase markers (optional params): first instruction at an
      * address, first 64-bit instruction, first CPL 3 instruction */
-    uint64_t marker_addr;
-    const char *marker_addr_name, *marker_long_name, *marker_user_name;
-    bool marker_addr_done, marker_long_done, marker_user_done;
+#define X86_ADDR_MARKERS 8
+    uint64_t marker_addr[X86_ADDR_MARKERS];
+    const char *marker_addr_name[X86_ADDR_MARKERS];
+    unsigned marker_addr_count, marker_addr_left;
+    const char *marker_long_name, *marker_user_name;
+    bool marker_addr_done[X86_ADDR_MARKERS], marker_long_done, marker_user_done;
     bool markers_pending;
 
     struct x86_stats stats;
