@@ -4,14 +4,14 @@
  * Layout on disk (docs/trace-schema.md has the full story). A transaction
  * row must stay small (target: 24 bytes on disk), so the `tx` table users
  * query is a view over three tables:
- *   tx_data  (rowid, dt, route, addr, data, dlatency)  one row per transaction
+ *   tx_data  (rowid, dt, route, addr, data)  one row per transaction
  *   tx_block (id, base)   the time of the first row of each block of 64;
  *                         a row's time is base + dt of its block
  *                         (rowid >> 6), so dt needs 2-3 bytes instead of 6
  *   route    (id, initiator, target, space, kind, size, latency)  the few
  *                         distinct combinations, so a row stores one small
- *                         number; rows store latency - route.latency, which
- *                         is 0 (no bytes) for fixed-latency regions
+ *                         number (a region's latencies take a handful of
+ *                         values: fixed, or DRAM hit/miss/conflict)
  * The view joins them back into (time, initiator, target, space, kind,
  * addr, size, data, latency) at about the cost of a plain table scan. */
 #include "trace_db.h"
@@ -35,7 +35,7 @@
 #define TRACE_WRITER_CHUNK 4096u
 /* Transaction rows per multi-row INSERT, and columns of tx_data. */
 #define TRACE_TX_PER_INSERT 64u
-#define TRACE_TX_COLUMNS 5u
+#define TRACE_TX_COLUMNS 4u
 /* The producer pokes a sleeping writer every this many records. */
 #define TRACE_KICK_EVERY 4096u
 
@@ -97,17 +97,17 @@ struct trace_named_ids {
     size_t count, cap;
 };
 
-/* A distinct (initiator, target, space, kind, size), with the latency of
- * its first transaction as the base that rows store their latency against. */
-struct trace_route {
-    uint32_t id;
+/* A distinct (initiator, target, space, kind, size, latency): `fields`
+ * packs all but the latency and has bit 63 set (0 marks an empty slot). */
+struct trace_route_key {
+    uint64_t fields;
     sim_time_t latency;
 };
 
-/* Route key -> route (writer thread). */
+/* Route key -> route id (writer thread). */
 struct trace_route_map {
-    uint64_t *keys; /* 0 = empty; keys have bit 63 set */
-    struct trace_route *slots;
+    struct trace_route_key *keys;
+    uint32_t *ids;
     size_t cap, count;
 };
 
@@ -219,14 +219,13 @@ static const char trace_schema_sql[] =
     "CREATE TABLE route(id INTEGER PRIMARY KEY, initiator INTEGER, target INTEGER,\n"
     "  space INTEGER, kind INTEGER, size INTEGER, latency INTEGER);\n"
     "CREATE TABLE tx_block(id INTEGER PRIMARY KEY, base INTEGER NOT NULL);\n"
-    "CREATE TABLE tx_data(dt INTEGER, route INTEGER, addr INTEGER, data INTEGER,\n"
-    "  dlatency INTEGER);\n"
+    "CREATE TABLE tx_data(dt INTEGER, route INTEGER, addr INTEGER, data INTEGER);\n"
     "CREATE TABLE irq(id INTEGER PRIMARY KEY, time INTEGER, signal INTEGER, level INTEGER);\n"
     "CREATE TABLE marker(id INTEGER PRIMARY KEY, time INTEGER, name TEXT, insns INTEGER);\n"
     "CREATE TABLE stats(component INTEGER, name TEXT, value INTEGER);\n"
     "CREATE VIEW tx AS SELECT d.rowid AS id, b.base + d.dt AS time,\n"
     "  r.initiator AS initiator, r.target AS target, r.space AS space, r.kind AS kind,\n"
-    "  d.addr AS addr, r.size AS size, d.data AS data, r.latency + d.dlatency AS latency\n"
+    "  d.addr AS addr, r.size AS size, d.data AS data, r.latency AS latency\n"
     "  FROM tx_data d JOIN tx_block b ON b.id = d.rowid >> 6 JOIN route r ON r.id = d.route;\n"
     "CREATE VIEW phase AS SELECT id, name, time AS start,\n"
     "  coalesce(lead(time) OVER w, (SELECT end_time FROM run)) AS end,\n"
@@ -313,11 +312,11 @@ static int trace_create_schema(struct trace_db *db, struct cw_error *err)
 
 static int trace_prepare_all(struct trace_db *db, struct cw_error *err)
 {
-    char many[64 + TRACE_TX_PER_INSERT * 24] = "INSERT INTO tx_data VALUES(?, ?, ?, ?, ?)";
+    char many[64 + TRACE_TX_PER_INSERT * 24] = "INSERT INTO tx_data VALUES(?, ?, ?, ?)";
     for (unsigned i = 1; i < TRACE_TX_PER_INSERT; i++)
-        strcat(many, ", (?, ?, ?, ?, ?)");
+        strcat(many, ", (?, ?, ?, ?)");
     return trace_prepare(db, many, &db->st_tx_many, err) ||
-           trace_prepare(db, "INSERT INTO tx_data VALUES(?, ?, ?, ?, ?)", &db->st_tx, err) ||
+           trace_prepare(db, "INSERT INTO tx_data VALUES(?, ?, ?, ?)", &db->st_tx, err) ||
            trace_prepare(db, "INSERT INTO tx_block VALUES(?, ?)", &db->st_block, err) ||
            trace_prepare(db, "INSERT INTO route VALUES(?, ?, ?, ?, ?, ?, ?)", &db->st_route, err) ||
            trace_prepare(db, "INSERT INTO irq(time, signal, level) VALUES(?, ?, ?)",
@@ -375,10 +374,13 @@ static void trace_writer_commit(struct trace_db *db)
     db->in_txn = false;
 }
 
-static uint64_t trace_route_key(const struct trace_rec *r)
+static struct trace_route_key trace_route_key(const struct trace_rec *r)
 {
-    return 1ull << 63 | (uint64_t)r->size << 48 | (uint64_t)r->kind << 40 |
-           (uint64_t)r->space << 32 | (uint64_t)r->target << 16 | r->initiator;
+    return (struct trace_route_key){
+        .fields = 1ull << 63 | (uint64_t)r->size << 48 | (uint64_t)r->kind << 40 |
+                  (uint64_t)r->space << 32 | (uint64_t)r->target << 16 | r->initiator,
+        .latency = r->u.tx.latency,
+    };
 }
 
 static size_t trace_hash64(uint64_t k, size_t mask)
@@ -389,58 +391,59 @@ static size_t trace_hash64(uint64_t k, size_t mask)
     return (size_t)k & mask;
 }
 
+static size_t trace_route_hash(struct trace_route_key k, size_t mask)
+{
+    return trace_hash64(k.fields ^ (k.latency * 0x9e3779b97f4a7c15ull), mask);
+}
+
 static void trace_route_grow(struct trace_route_map *m)
 {
     struct trace_route_map n = {.cap = m->cap ? m->cap * 2 : 64, .count = m->count};
     n.keys = calloc(n.cap, sizeof *n.keys);
-    n.slots = calloc(n.cap, sizeof *n.slots);
-    if (!n.keys || !n.slots)
+    n.ids = calloc(n.cap, sizeof *n.ids);
+    if (!n.keys || !n.ids)
         abort();
     for (size_t i = 0; i < m->cap; i++) {
-        if (!m->keys[i])
+        if (!m->keys[i].fields)
             continue;
-        size_t j = trace_hash64(m->keys[i], n.cap - 1);
-        while (n.keys[j])
+        size_t j = trace_route_hash(m->keys[i], n.cap - 1);
+        while (n.keys[j].fields)
             j = (j + 1) & (n.cap - 1);
         n.keys[j] = m->keys[i];
-        n.slots[j] = m->slots[i];
+        n.ids[j] = m->ids[i];
     }
     free(m->keys);
-    free(m->slots);
+    free(m->ids);
     *m = n;
 }
 
-/* Finds or creates the route of r. Route ids are given in order of first
- * appearance, so they are the same in every run of the same config. A new
- * route takes r's latency as its base: rows store only the difference,
- * which is zero (no bytes on disk) for fixed-latency regions. */
-static const struct trace_route *trace_route_get(struct trace_db *db, const struct trace_rec *r)
+/* Finds or creates the route id of r. Route ids are given in order of
+ * first appearance, so they are the same in every run of the same config. */
+static uint32_t trace_route_get(struct trace_db *db, const struct trace_rec *r)
 {
     struct trace_route_map *m = &db->routes;
-    uint64_t key = trace_route_key(r);
+    struct trace_route_key key = trace_route_key(r);
     if (2 * (m->count + 1) > m->cap)
         trace_route_grow(m);
-    size_t i = trace_hash64(key, m->cap - 1);
-    while (m->keys[i]) {
-        if (m->keys[i] == key)
-            return &m->slots[i];
+    size_t i = trace_route_hash(key, m->cap - 1);
+    while (m->keys[i].fields) {
+        if (m->keys[i].fields == key.fields && m->keys[i].latency == key.latency)
+            return m->ids[i];
         i = (i + 1) & (m->cap - 1);
     }
-    struct trace_route *route = &m->slots[i];
     m->keys[i] = key;
-    route->id = (uint32_t)++m->count;
-    route->latency = r->u.tx.latency;
+    uint32_t id = m->ids[i] = (uint32_t)++m->count;
 
     sqlite3_stmt *st = db->st_route;
-    sqlite3_bind_int64(st, 1, route->id);
+    sqlite3_bind_int64(st, 1, id);
     sqlite3_bind_int(st, 2, r->initiator);
     sqlite3_bind_int(st, 3, r->target);
     sqlite3_bind_int(st, 4, r->space);
     sqlite3_bind_int(st, 5, r->kind);
     sqlite3_bind_int(st, 6, r->size);
-    sqlite3_bind_int64(st, 7, (sqlite3_int64)route->latency);
+    sqlite3_bind_int64(st, 7, (sqlite3_int64)key.latency);
     trace_step(db, st, "inserting a route");
-    return route;
+    return id;
 }
 
 /* Inserts the buffered transaction rows: a full buffer with one statement
@@ -476,13 +479,12 @@ static void trace_store_tx(struct trace_db *db, const struct trace_rec *r)
         sqlite3_bind_int64(db->st_block, 2, (sqlite3_int64)r->time);
         trace_step(db, db->st_block, "inserting a time block");
     }
-    const struct trace_route *route = trace_route_get(db, r);
+    uint32_t route = trace_route_get(db, r);
     sqlite3_int64 *row = db->pending[db->npending++];
     row[0] = (sqlite3_int64)(r->time - db->block_base);
-    row[1] = route->id;
+    row[1] = route;
     row[2] = (sqlite3_int64)r->u.tx.addr;
     row[3] = (sqlite3_int64)r->u.tx.data;
-    row[4] = (sqlite3_int64)(r->u.tx.latency - route->latency);
     if (db->npending == TRACE_TX_PER_INSERT)
         trace_flush_tx(db);
 }
@@ -828,7 +830,7 @@ static void trace_db_free(struct trace_db *db)
     free(db->signal_ids.keys);
     free(db->signal_ids.ids);
     free(db->routes.keys);
-    free(db->routes.slots);
+    free(db->routes.ids);
     free(db->component_bits);
     free(db->ranges);
     free(db->ring);

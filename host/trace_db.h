@@ -110,7 +110,7 @@ int trace_db_close(struct trace_db *db, struct sim *sim, const char *stop_reason
 #define TRACE_DB_COMMIT_ROWS 200000      /* rows per transaction at most */
 #define TRACE_DB_COMMIT_MS 200           /* host ms between commits at most */
 #define TRACE_DB_BLOCK_SHIFT 6           /* tx rows per time block: 64 */
-#define TRACE_DB_SCHEMA_VERSION 1
+#define TRACE_DB_SCHEMA_VERSION 2
 
 /* `clockwork trace ...`: summary, query, --help. Returns the exit status:
  * 0 ok, 1 SQL or file error, 2 usage error. */

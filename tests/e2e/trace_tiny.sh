@@ -29,7 +29,7 @@ done
 
 [ "$(q1 "$tmp/a.db" "PRAGMA integrity_check")" = ok ] || fail "integrity_check is not ok"
 [ ! -e "$tmp/a.db-wal" ] || fail "a closed database still has a -wal file"
-[ "$(q1 "$tmp/a.db" "PRAGMA user_version")" = 1 ] || fail "schema version is not 1"
+[ "$(q1 "$tmp/a.db" "PRAGMA user_version")" = 2 ] || fail "schema version is not 2"
 
 # Every transaction the generator issued is in the table, none twice.
 gen_stats=$(q1 "$tmp/a.db" "SELECT sum(s.value) FROM stats s JOIN component c ON c.id = s.component

@@ -295,7 +295,7 @@ static void test_schema(void **state)
                  "component\nirq\nkind\nmarker\nmeta\nphase\nroute\nrun\nsignal\nspace\nstats\n"
                  "tx\ntx_block\ntx_data\n");
     assert_int_equal(query_int(path, "PRAGMA user_version"), TRACE_DB_SCHEMA_VERSION);
-    assert_query(path, "SELECT value FROM meta WHERE key = 'schema_version'", "1\n");
+    assert_query(path, "SELECT value FROM meta WHERE key = 'schema_version'", "2\n");
     assert_query(path, "PRAGMA journal_mode", "delete\n");
     assert_query(path, "PRAGMA integrity_check", "ok\n");
     assert_false(file_exists(tmp_path("schema.db-wal")));
