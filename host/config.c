@@ -26,8 +26,8 @@ static const char *const config_trace_keys[] = {
 static const char *const config_window_keys[] = {"from", "to", NULL};
 
 static const char config_until_form[] =
-    "expected serial:TEXT, debugcon:TEXT, screen:TEXT, marker:NAME, guest-time:TIME, insns:N "
-    "or poweroff";
+    "expected serial:TEXT, debugcon:TEXT, screen:TEXT, screen-png:[X,Y,WxH=]FILE, marker:NAME, "
+    "guest-time:TIME, insns:N or poweroff";
 
 /* --- helpers ----------------------------------------------------------------- */
 
@@ -167,12 +167,14 @@ static char *config_read_text(const char *path, size_t *len_out, struct cw_error
 struct config_until_kind {
     const char *prefix;
     enum until_kind kind;
-    enum { UNTIL_ARG_TEXT, UNTIL_ARG_TIME, UNTIL_ARG_COUNT, UNTIL_ARG_NONE } arg;
+    enum { UNTIL_ARG_TEXT, UNTIL_ARG_TIME, UNTIL_ARG_COUNT, UNTIL_ARG_NONE, UNTIL_ARG_PNG } arg;
 };
 
+/* screen-png: before screen:, which is not its prefix but reads alike. */
 static const struct config_until_kind config_until_kinds[] = {
     {"serial:", UNTIL_SERIAL, UNTIL_ARG_TEXT},
     {"debugcon:", UNTIL_DEBUGCON, UNTIL_ARG_TEXT},
+    {"screen-png:", UNTIL_SCREEN, UNTIL_ARG_PNG},
     {"screen:", UNTIL_SCREEN, UNTIL_ARG_TEXT},
     {"marker:", UNTIL_MARKER, UNTIL_ARG_TEXT},
     {"guest-time:", UNTIL_GUEST_TIME, UNTIL_ARG_TIME},
@@ -185,6 +187,29 @@ static int config_until_error(const char *origin, struct cw_error *err, const ch
 {
     return cw_errorf(err, "%s%sbad stop condition '%s'%s%s", origin ? origin : "",
                      origin ? ": " : "", shown, sep, detail);
+}
+
+/* The argument of screen-png: is "FILE" or "X,Y,WxH=FILE"; cond->png is
+ * set and *file points at the file name. The PNG is read when the run
+ * starts (host/run.c). */
+static int config_until_png(const char *arg, struct until_cond *cond, const char **file,
+                            struct cw_error *err)
+{
+    cond->png = true;
+    *file = arg;
+    const char *eq = strchr(arg, '=');
+    if (eq) {
+        char tail;
+        if (sscanf(arg, "%d,%d,%dx%d%c", &cond->x, &cond->y, &cond->w, &cond->h, &tail) != 5 ||
+            tail != '=' || cond->x < 0 || cond->y < 0 || cond->w <= 0 || cond->h <= 0)
+            return cw_errorf(err, "expected screen-png:FILE or screen-png:X,Y,WxH=FILE "
+                             "(e.g. 400,15,210x18=title.png)");
+        cond->region = true;
+        *file = eq + 1;
+    }
+    if (!**file)
+        return cw_errorf(err, "expected a PNG file name");
+    return 0;
 }
 
 /* out->text owns one allocation holding the argument and a copy of the
@@ -213,6 +238,8 @@ int until_parse(const char *s, const char *origin, struct until_cond *out, struc
             return config_until_error(origin, err, shown, ": ", inner.msg);
         if (k->arg == UNTIL_ARG_COUNT && parse_u64(arg, &cond.value, &inner))
             return config_until_error(origin, err, shown, ": ", inner.msg);
+        if (k->arg == UNTIL_ARG_PNG && config_until_png(arg, &cond, &arg, &inner))
+            return config_until_error(origin, err, shown, ": ", inner.msg);
         size_t alen = strlen(arg), olen = origin ? strlen(origin) : 0;
         char *store = malloc(alen + olen + 2);
         if (!store)
@@ -228,6 +255,31 @@ int until_parse(const char *s, const char *origin, struct until_cond *out, struc
     return config_until_error(origin, err, shown, "; ", config_until_form);
 }
 
+/* A screen-png: file named in a config file is found beside that file,
+ * as the script's screen-png: waits are. */
+static int config_until_png_beside(struct until_cond *cond, const char *config_file,
+                                   struct cw_error *err)
+{
+    const char *slash = config_file ? strrchr(config_file, '/') : NULL;
+    if (cond->text[0] == '/' || !slash)
+        return 0;
+    size_t dir = (size_t)(slash - config_file) + 1, flen = strlen(cond->text);
+    size_t olen = cond->origin ? strlen(cond->origin) : 0;
+    char *store = malloc(dir + flen + olen + 2);
+    if (!store) {
+        free(cond->text);
+        return cw_errorf(err, "out of memory");
+    }
+    memcpy(store, config_file, dir);
+    memcpy(store + dir, cond->text, flen + 1);
+    if (cond->origin)
+        memcpy(store + dir + flen + 1, cond->origin, olen + 1);
+    free(cond->text);
+    cond->text = store;
+    cond->origin = cond->origin ? store + dir + flen + 1 : NULL;
+    return 0;
+}
+
 static int config_add_until(struct run_config *rc, const struct ynode *n, struct cw_error *err)
 {
     const char *s;
@@ -237,6 +289,8 @@ static int config_add_until(struct run_config *rc, const struct ynode *n, struct
     snprintf(origin, sizeof origin, "%s:%d:%d", n->file, n->line, n->col);
     struct until_cond cond;
     if (until_parse(s, origin, &cond, err))
+        return -1;
+    if (cond.png && config_until_png_beside(&cond, n->file, err))
         return -1;
     struct until_cond *grown = realloc(rc->until, (rc->nuntil + 1) * sizeof *grown);
     if (!grown) {

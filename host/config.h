@@ -43,9 +43,15 @@ enum until_kind {
 
 struct until_cond {
     enum until_kind kind;
-    char *text;          /* serial/screen/marker */
+    char *text;          /* serial/screen/marker; screen-png: the PNG's path */
     uint64_t value;      /* guest-time ps or instruction count */
     const char *origin;  /* "--until" or "file:line:col" for messages */
+    /* UNTIL_SCREEN written screen-png:[X,Y,WxH=]FILE: the screen must
+     * equal the PNG (whole, or the region X,Y WxH taken from the same place
+     * of both) pixel for pixel. */
+    bool png;
+    bool region;
+    int x, y, w, h;
 };
 
 struct trace_range {

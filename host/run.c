@@ -33,6 +33,12 @@ struct watch {
     struct run_state *rs;
 };
 
+/* The picture a screen-png: stop condition waits for. */
+struct run_png {
+    uint32_t *pixels;     /* 0x00RRGGBB, stride = width; NULL: not a PNG condition */
+    int width, height;
+};
+
 struct run_state {
     struct sim *sim;
     struct run_config *rc;
@@ -49,6 +55,7 @@ struct run_state {
     uint64_t screen_frame;
     bool screen_checked;
     struct event screen_event; /* periodic screen-condition check */
+    struct run_png *pngs;      /* per stop condition (rc->nuntil), or NULL */
     struct script *script;  /* scripted input (host/script.h), or NULL */
     struct window *window;  /* SDL window (host/window_sdl.h), or NULL */
 };
@@ -189,11 +196,49 @@ static const char *read_screen(struct run_state *rs)
     return screen_buf;
 }
 
+/* screen-png: the screen equals the PNG, pixel for pixel: the whole
+ * screen (same size), or the region X,Y WxH, which a PNG of the screen's
+ * size gives at the same place and a crop from its corner (as the
+ * script's waits read it). */
+static bool run_png_matches(const struct until_cond *u, const struct run_png *p,
+                            const struct display_surface *surf)
+{
+    if (!surf->pixels || surf->width <= 0)
+        return false;
+    int x = 0, y = 0, w = p->width, h = p->height, px = 0, py = 0;
+    if (u->region) {
+        x = u->x;
+        y = u->y;
+        w = u->w;
+        h = u->h;
+        if (p->width == surf->width && p->height == surf->height) {
+            px = x;
+            py = y;
+        }
+        if (px + w > p->width || py + h > p->height)
+            return false;
+    } else if (surf->width != p->width || surf->height != p->height) {
+        return false;
+    }
+    if (x + w > surf->width || y + h > surf->height)
+        return false;
+    for (int r = 0; r < h; r++) {
+        const uint32_t *a = surf->pixels + (size_t)(y + r) * (size_t)surf->stride + x;
+        const uint32_t *b = p->pixels + (size_t)(py + r) * (size_t)p->width + px;
+        for (int i = 0; i < w; i++)
+            if ((a[i] & 0xFFFFFF) != (b[i] & 0xFFFFFF))
+                return false;
+    }
+    return true;
+}
+
 static void check_screen(struct run_state *rs)
 {
-    bool any = false;
-    for (size_t i = 0; i < rs->rc->nuntil; i++)
+    bool any = false, any_text = false;
+    for (size_t i = 0; i < rs->rc->nuntil; i++) {
         any |= rs->rc->until[i].kind == UNTIL_SCREEN;
+        any_text |= rs->rc->until[i].kind == UNTIL_SCREEN && !rs->rc->until[i].png;
+    }
     if (!any || !rs->display)
         return;
     /* Reading a graphics screen costs milliseconds: only when the frame
@@ -204,12 +249,46 @@ static void check_screen(struct run_state *rs)
         return;
     rs->screen_frame = surf->frame;
     rs->screen_checked = true;
-    const char *text = read_screen(rs);
+    /* Reading text from a graphics screen costs; pictures need none. */
+    const char *text = any_text ? read_screen(rs) : "";
     for (size_t i = 0; i < rs->rc->nuntil; i++) {
         const struct until_cond *u = &rs->rc->until[i];
-        if (u->kind == UNTIL_SCREEN && strstr(text, u->text))
+        if (u->kind != UNTIL_SCREEN)
+            continue;
+        if (u->png ? run_png_matches(u, &rs->pngs[i], surf) : strstr(text, u->text) != NULL)
             run_condition_met(rs, i);
     }
+}
+
+/* Reads the PNG of every screen-png: stop condition. */
+static int run_load_pngs(struct run_state *rs, struct cw_error *err)
+{
+    const struct run_config *rc = rs->rc;
+    rs->pngs = calloc(rc->nuntil ? rc->nuntil : 1, sizeof *rs->pngs);
+    if (!rs->pngs)
+        return cw_errorf(err, "out of memory");
+    for (size_t i = 0; i < rc->nuntil; i++) {
+        const struct until_cond *u = &rc->until[i];
+        if (!u->png)
+            continue;
+        const char *origin = u->origin ? u->origin : "--until";
+        struct run_png *p = &rs->pngs[i];
+        struct cw_error inner;
+        if (png_read_rgb(u->text, &p->pixels, &p->width, &p->height, &inner))
+            return cw_errorf(err, "%s: screen-png: %s", origin, inner.msg);
+        if (u->region && (u->w > p->width || u->h > p->height))
+            return cw_errorf(err, "%s: screen-png: %s is %dx%d, smaller than the region %dx%d",
+                             origin, u->text, p->width, p->height, u->w, u->h);
+    }
+    return 0;
+}
+
+static void run_free_pngs(struct run_state *rs)
+{
+    for (size_t i = 0; rs->pngs && i < rs->rc->nuntil; i++)
+        free(rs->pngs[i].pixels);
+    free(rs->pngs);
+    rs->pngs = NULL;
 }
 
 #define SCREEN_CHECK_PERIOD SIM_MS(20)
@@ -447,13 +526,18 @@ int run_machine(struct run_config *rc, const struct run_options *ro)
         goto out;
     }
     rs.display = find_any_iface(sim, "display");
+    if (run_load_pngs(&rs, &err)) {
+        fprintf(stderr, "clockwork: %s\n", err.msg);
+        goto out;
+    }
     bool screen_conditions = false;
     for (size_t i = 0; i < rc->nuntil; i++) {
         if (rc->until[i].kind != UNTIL_SCREEN)
             continue;
         if (!rs.display) {
-            fprintf(stderr, "clockwork: %s: screen:%s needs a machine with a display\n",
-                    rc->until[i].origin ? rc->until[i].origin : "--until", rc->until[i].text);
+            fprintf(stderr, "clockwork: %s: %s:%s needs a machine with a display\n",
+                    rc->until[i].origin ? rc->until[i].origin : "--until",
+                    rc->until[i].png ? "screen-png" : "screen", rc->until[i].text);
             goto out;
         }
         screen_conditions = true;
@@ -574,5 +658,6 @@ out:
     script_free(rs.script);
     window_close(rs.window);
     sim_destroy(sim);
+    run_free_pngs(&rs);
     return status;
 }

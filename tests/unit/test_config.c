@@ -267,8 +267,8 @@ static void test_until_parse(void **state)
 
     assert_int_equal(until_parse("serial", "--until", &c, &err), -1);
     assert_string_equal(err.msg, "--until: bad stop condition 'serial'; expected serial:TEXT, "
-                                 "debugcon:TEXT, screen:TEXT, marker:NAME, guest-time:TIME, "
-                                 "insns:N or poweroff");
+                                 "debugcon:TEXT, screen:TEXT, screen-png:[X,Y,WxH=]FILE, "
+                                 "marker:NAME, guest-time:TIME, insns:N or poweroff");
     assert_int_equal(until_parse("marker:", "--until", &c, &err), -1);
     assert_string_equal(err.msg, "--until: bad stop condition 'marker:': expected a text after "
                                  "the colon");
@@ -280,7 +280,71 @@ static void test_until_parse(void **state)
     assert_int_equal(until_parse("poweroff:now", "--until", &c, &err), -1);
     assert_int_equal(until_parse("", NULL, &c, &err), -1);
     assert_string_equal(err.msg, "bad stop condition ''; expected serial:TEXT, debugcon:TEXT, "
-                                 "screen:TEXT, marker:NAME, guest-time:TIME, insns:N or poweroff");
+                                 "screen:TEXT, screen-png:[X,Y,WxH=]FILE, marker:NAME, "
+                                 "guest-time:TIME, insns:N or poweroff");
+}
+
+/* screen-png: as a stop condition, as the script's waits write it: the
+ * whole screen or a region; the PNG itself is read when the run starts. */
+static void test_until_screen_png(void **state)
+{
+    (void)state;
+    struct until_cond c;
+    struct cw_error err;
+    assert_int_equal(until_parse("screen-png:shot.png", "--until", &c, &err), 0);
+    assert_int_equal(c.kind, UNTIL_SCREEN);
+    assert_true(c.png);
+    assert_false(c.region);
+    assert_string_equal(c.text, "shot.png");
+    free(c.text);
+    assert_int_equal(until_parse("screen-png:400,15,210x18=title.png", "--until", &c, &err), 0);
+    assert_true(c.png);
+    assert_true(c.region);
+    assert_int_equal(c.x, 400);
+    assert_int_equal(c.y, 15);
+    assert_int_equal(c.w, 210);
+    assert_int_equal(c.h, 18);
+    assert_string_equal(c.text, "title.png");
+    free(c.text);
+    /* screen: keeps reading text. */
+    assert_int_equal(until_parse("screen:png", "--until", &c, &err), 0);
+    assert_false(c.png);
+    assert_string_equal(c.text, "png");
+    free(c.text);
+
+    assert_int_equal(until_parse("screen-png:", "--until", &c, &err), -1);
+    assert_string_equal(err.msg, "--until: bad stop condition 'screen-png:': expected a PNG file "
+                                 "name");
+    assert_int_equal(until_parse("screen-png:1,2,3=a.png", "--until", &c, &err), -1);
+    assert_string_equal(err.msg, "--until: bad stop condition 'screen-png:1,2,3=a.png': expected "
+                                 "screen-png:FILE or screen-png:X,Y,WxH=FILE (e.g. "
+                                 "400,15,210x18=title.png)");
+    assert_int_equal(until_parse("screen-png:1,2,0x4=a.png", "--until", &c, &err), -1);
+    assert_int_equal(until_parse("screen-png:1,2,3x4=", "--until", &c, &err), -1);
+
+    /* In a config file the PNG is found beside the config, like the
+     * script's; an absolute path stays. */
+    write_file("configs/png.yaml", "machine: ../machines/pics.yaml\n"
+                                   "run:\n"
+                                   "  until: [\"screen-png:0,0,8x8=ref/a.png\", "
+                                   "\"screen-png:/abs/b.png\", \"screen:Install\"]\n");
+    struct run_config rc;
+    const char *cfg = path_of("configs/png.yaml");
+    if (run_config_load(&rc, cfg, &err))
+        fail_msg("%s", err.msg);
+    assert_int_equal(rc.nuntil, 3);
+    char want[256];
+    snprintf(want, sizeof want, "%s/configs/ref/a.png", dir);
+    assert_string_equal(rc.until[0].text, want);
+    assert_true(rc.until[0].png && rc.until[0].region);
+    assert_int_equal(rc.until[0].w, 8);
+    snprintf(want, sizeof want, "%s:3:11", cfg);
+    assert_string_equal(rc.until[0].origin, want);
+    assert_string_equal(rc.until[1].text, "/abs/b.png");
+    assert_true(rc.until[1].png && !rc.until[1].region);
+    assert_false(rc.until[2].png);
+    assert_string_equal(rc.until[2].text, "Install");
+    run_config_free(&rc);
 }
 
 static void test_config_errors(void **state)
@@ -310,8 +374,8 @@ static void test_config_errors(void **state)
                                      "run:\n"
                                      "  until: [\"serial:ok\", \"serail:login\"]\n"),
                         "configs/bad.yaml:3:24: bad stop condition 'serail:login'; expected "
-                        "serial:TEXT, debugcon:TEXT, screen:TEXT, marker:NAME, "
-                        "guest-time:TIME, insns:N or poweroff");
+                        "serial:TEXT, debugcon:TEXT, screen:TEXT, screen-png:[X,Y,WxH=]FILE, "
+                        "marker:NAME, guest-time:TIME, insns:N or poweroff");
     assert_string_equal(config_error("machine: ../machines/pics.yaml\n"
                                      "run: {quantum: 1 us s}\n"),
                         "configs/bad.yaml:2:16: bad time '1 us s': expected a number with a unit "
@@ -383,6 +447,7 @@ int main(void)
         cmocka_unit_test(test_full_config),
         cmocka_unit_test(test_defaults_and_wall_timeout),
         cmocka_unit_test(test_until_parse),
+        cmocka_unit_test(test_until_screen_png),
         cmocka_unit_test(test_config_errors),
         cmocka_unit_test(test_check_files),
     };
