@@ -588,6 +588,12 @@ static int x86_cpu_markers(struct x86_cpu *cpu, const struct params *p, struct c
  * an address is always decoded), so markers cost nothing per instruction. */
 void x86_check_markers(struct x86_cpu *cpu)
 {
+    /* The marker takes the initiator's local time: bring it up to this
+     * instruction, or the time would depend on when the core last synced
+     * (which tracing changes). */
+    sim_time_t now = cpu->time_origin + clock_cycles_to_time(cpu->clock, cpu->cycles);
+    if (now > cpu->ini.local_time)
+        cpu->ini.local_time = now;
     if (cpu->marker_addr_left) {
         uint64_t lin = cpu->long64 ? cpu->rip : cpu->seg[X86_SEG_CS].base + cpu->rip;
         for (unsigned i = 0; i < cpu->marker_addr_count; i++) {
