@@ -9,19 +9,11 @@
 # offending line is printed; any one fails the test. Prints the last
 # milestone (boot-phase marker) reached and the run's phase table.
 #
-# A full Linux boot costs 15-20 minutes of host time on two cores, so `make
-# test` runs one Linux boot only: this one (the kernel log and the serial
-# installer). tests/e2e/linux_screen.sh (the installer's screen) runs with
-# LINUX_SCREEN=1. One boot cannot serve both: given console=ttyS0 and
-# console=tty0, debian-installer runs on the serial port and leaves the
-# screen at the kernel log (seen under QEMU 7.2 and here).
-#   LINUX_BOOT=1         run it. Off by default for now (exit 77 with the
-#                        reason): the boot costs 15-20 minutes of host time
-#                        and its verbose kernel log still shows the TSC
-#                        watchdog line (see docs/models/apic.md), so it
-#                        cannot pass yet; issue 5 tracks both.
-#   LINUX_BOOT_MINUTES   wall-clock limit (default 45): past it the test
-#                        fails with "not reached within N minutes"
+# Runs in `make test` by default (tests/e2e/data/linux-common.sh):
+#   LINUX_BOOT=0         skip it (exit 77, with the reason)
+#   LINUX_BOOT_MINUTES   wall-clock limit (default 25): past it the test
+#                        fails with "not reached within N minutes (reached:
+#                        MILESTONE)"
 #   sh tests/e2e/linux_serial.sh --check-log SERIAL.LOG
 #                        only the kernel log check, on a saved serial log
 NAME=linux_serial
@@ -62,31 +54,27 @@ fi
 
 cd "$(dirname "$0")/../.." || exit 2
 . tests/e2e/data/boot-common.sh
+. tests/e2e/data/linux-common.sh
 boot_setup
-[ "${LINUX_BOOT:-0}" = 1 ] || skip "a Linux boot takes 15-20 min and its kernel log check still flags the TSC watchdog line; run with LINUX_BOOT=1"
+linux_enabled "this one boots the serial installer: about 10 minutes of host time"
 need_firmware
 need_iso
 [ -s "$SERIAL_ISO" ] || fail "make-iso.sh printed no serial ISO path"
-minutes=${LINUX_BOOT_MINUTES:-45}
+minutes=$(linux_minutes 25)
 
 "$CLOCKWORK" run tests/e2e/data/linux-serial.yaml --cdrom "$SERIAL_ISO" \
     --serial "$tmp/serial.log" --debugcon "$tmp/debugcon.log" --quiet \
     --timeout "wall:${minutes}m" >"$tmp/run.out" 2>"$tmp/run.err"
 rc=$?
-sed -n '/^--- run summary/,$p' "$tmp/run.err" | sed -n '/^statistics/q;p'
-last=$(sed -n '/^phases/,/^statistics/p' "$tmp/run.err" | grep '^  ' | tail -n 1 | awk '{print $1}')
-echo "$NAME: last milestone: ${last:-none}"
+linux_report "$tmp/run.err"
 if [ $rc -ne 0 ]; then
     tr -d '\r' <"$tmp/serial.log" 2>/dev/null | sed 's/\x1b[][()][0-9;?]*[a-zA-Z0-9]\{0,1\}//g' |
         tail -n 20 | sed 's/^/    serial: /'
-    if grep -q '^stopped: *wall-clock limit' "$tmp/run.err"; then
-        fail "\"Choose the language\" not reached within $minutes minutes (last milestone: ${last:-none})"
-    fi
-    grep -E '^(stopped|script):' "$tmp/run.err"
-    fail "the run exited with $rc before \"Choose the language\" (last milestone: ${last:-none})"
+    linux_run_failed $rc "$tmp/run.err" '"Choose the language"' "$minutes"
 fi
 grep -q 'Choose the language to be used for the installation process' "$tmp/serial.log" ||
     fail "the run stopped but the serial log lacks the language question"
+linux_phase_summary "$tmp/run.err"
 echo "$NAME: the installer asked for the language on COM1"
 check_kernel_log "$tmp/serial.log" || exit 1
 echo "$NAME: ok"
