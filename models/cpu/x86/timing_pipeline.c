@@ -12,6 +12,7 @@
 
 #include "kernel/event.h"
 #include "kernel/ytree.h"
+#include "models/cpu/x86/biu_286.h"
 #include "models/cpu/x86/biu_8086.h"
 #include "models/cpu/x86/timing_mmu.h"
 #include "models/cpu/x86/x86_cpu.h"
@@ -66,6 +67,8 @@ struct x86_timing {
 
     /* exact 8086 bus model (profile 8086) */
     struct biu8086 *b86;
+    /* 80286 bus model (table 286 with its own geometry) */
+    struct biu286 *b286;
 
     /* TLBs and page walks (pipeline.mmu; timing_mmu.c), or NULL */
     struct x86_tmmu *mmu;
@@ -210,17 +213,19 @@ static uint64_t *x86_timing_ready_slot(struct x86_timing *t, uint64_t chunk_addr
     return &t->ready[(chunk_addr >> t->width_shift) & (X86_TIMING_RING - 1)];
 }
 
-/* One code fetch of the chunk at fetch_next, starting at `start`: a real
- * BUS_FETCH transaction (observers and the trace see it) whose latency, or
- * the DRAM's, adds to the bus cycle. */
-static void x86_timing_fetch_one(struct x86_timing *t, uint64_t start)
+/* The memory side of one code fetch of `w` bytes at linear `lin` starting
+ * at `start`: a real BUS_FETCH transaction (observers and the trace see
+ * it) unless the memory is plain unobserved RAM/ROM; returns the clocks
+ * it adds to the bus cycle (ITLB walk, wait states, the memory's latency
+ * or the DRAM's). */
+static uint64_t x86_timing_fetch_tx(struct x86_timing *t, uint64_t lin, unsigned w,
+                                    uint64_t start)
 {
     struct x86_cpu *cpu = t->cpu;
-    unsigned w = t->tab.fetch_width;
-    uint64_t lin = t->fetch_next;
     /* an ITLB miss walks (over the bus) before the fetch can go out */
-    start += x86_timing_translate(t, lin, true, start);
-    uint64_t cycles = t->tab.bus_cycles;
+    uint64_t walk = x86_timing_translate(t, lin, true, start);
+    start += walk;
+    uint64_t cycles = walk;
     uint64_t phys;
     const struct x86_tlb_entry *e = &cpu->tlb_cur[(lin >> 12) & (X86_TLB_SIZE - 1)];
     if (e->tag_r == (lin & ~0xfffull)) {
@@ -247,10 +252,58 @@ static void x86_timing_fetch_one(struct x86_timing *t, uint64_t start)
     } else {
         cycles += t->mem_latency;
     }
+    t->st.fetches++;
+    return cycles;
+}
+
+/* One code fetch of the chunk at fetch_next, starting at `start`. */
+static void x86_timing_fetch_one(struct x86_timing *t, uint64_t start)
+{
+    uint64_t lin = t->fetch_next;
+    uint64_t cycles = t->tab.bus_cycles + x86_timing_fetch_tx(t, lin, t->tab.fetch_width, start);
     *x86_timing_ready_slot(t, lin) = start + cycles;
     t->bus_free = start + cycles;
-    t->fetch_next = lin + w;
-    t->st.fetches++;
+    t->fetch_next = lin + t->tab.fetch_width;
+}
+
+/* --- the 80286 bus model's view of memory (biu_286.h) ------------------------ */
+
+static uint64_t x86_timing_b286_fetch(void *ctx, uint64_t lin, uint64_t start)
+{
+    return x86_timing_fetch_tx(ctx, lin, 2, start);
+}
+
+static uint64_t x86_timing_b286_data(void *ctx, uint64_t lin, unsigned size, enum bus_kind kind,
+                                     uint64_t start)
+{
+    struct x86_timing *t = ctx;
+    t->st.data_cycles++;
+    if (kind == BUS_IO_READ || kind == BUS_IO_WRITE)
+        return t->mem_latency;
+    uint64_t phys;
+    if (!x86_timing_phys(t, lin, &phys))
+        phys = lin;
+    return x86_timing_mem_cycles(t, phys, size, kind, start);
+}
+
+static unsigned x86_timing_b286_peek(void *ctx, uint64_t lin, uint8_t *buf, unsigned n)
+{
+    struct x86_timing *t = ctx;
+    const struct x86_cpu *cpu = t->cpu;
+    unsigned in_page = 0x1000 - (unsigned)(lin & 0xfff);
+    const struct x86_tlb_entry *e = &cpu->tlb_cur[(lin >> 12) & (X86_TLB_SIZE - 1)];
+    if (n <= in_page && e->tag_r == (lin & ~0xfffull)) {
+        memcpy(buf, e->host + (lin & 0xfff), n); /* plain RAM/ROM: the core's pointer */
+        return n;
+    }
+    uint64_t phys;
+    memset(buf, 0x90, n);
+    if (!x86_timing_phys(t, lin, &phys))
+        return 0;
+    if (n > in_page)
+        n = in_page;
+    as_peek(t->cpu->mem, phys, buf, n);
+    return n;
 }
 
 /* Is there room in the queue for the next chunk, with the EU at `consume`? */
@@ -322,13 +375,16 @@ static void x86_timing_decode(void *ctx, const struct x86_insn *in)
 {
     struct x86_timing *t = ctx;
     struct x86_cpu *cpu = t->cpu;
-    if (t->b86) {
+    if (t->b86 || t->b286) {
         if (t->catch_up) {
             t->catch_up = false;
             t->st.functional += cpu->cycles - t->kind_since;
         }
         t->st.insns++;
-        biu8086_decode(t->b86, in);
+        if (t->b86)
+            biu8086_decode(t->b86, in);
+        else
+            biu286_decode(t->b286, in);
         return;
     }
     if (t->catch_up) {
@@ -380,6 +436,10 @@ static void x86_timing_mem(void *ctx, uint64_t lin, unsigned size, bool write)
         biu8086_mem(t->b86, lin, size, write);
         return;
     }
+    if (t->b286) {
+        biu286_mem(t->b286, lin, size, write);
+        return;
+    }
     if (!t->open)
         return;
     /* background prefetches that began before this request hold the bus */
@@ -418,6 +478,8 @@ static void x86_timing_io(void *ctx, uint16_t port, unsigned size, bool write, u
     struct x86_timing *t = ctx;
     if (t->b86)
         biu8086_io(t->b86, port, size, write, value);
+    else if (t->b286)
+        biu286_io(t->b286, port, size, write);
 }
 
 static void x86_timing_exception(void *ctx, int vector)
@@ -425,6 +487,10 @@ static void x86_timing_exception(void *ctx, int vector)
     struct x86_timing *t = ctx;
     if (t->b86) {
         biu8086_exception(t->b86, vector);
+        return;
+    }
+    if (t->b286) {
+        biu286_exception(t->b286, vector);
         return;
     }
     if (!t->open)
@@ -438,6 +504,10 @@ static void x86_timing_retire(void *ctx)
     struct x86_timing *t = ctx;
     if (t->b86) {
         biu8086_retire(t->b86);
+        return;
+    }
+    if (t->b286) {
+        biu286_retire(t->b286);
         return;
     }
     x86_timing_close(t);
@@ -472,6 +542,8 @@ void x86_timing_switch(struct x86_timing *t, enum x86_timing_kind kind)
     x86_timing_claim_dram(t);
     if (t->b86)
         biu8086_reset(t->b86, cpu->cycles);
+    if (t->b286)
+        biu286_reset(t->b286, cpu->cycles);
     x86_cpu_set_timing_hooks(cpu, kind == X86_TIMING_PIPELINE ? &t->hooks : NULL);
     /* the run loop ends its slice so the new model starts cleanly */
     cpu->ini.yield = true;
@@ -661,6 +733,18 @@ int x86_timing_create(struct x86_cpu *cpu, struct component *c, const struct par
             return cw_errorf(err, "%s: out of memory", c->name);
         biu8086_set_owners(t->b86, &t->st.execute, &t->st.fetch_stall, &t->st.data_stall);
     }
+    const struct x86_timing_table *g = &t->tab;
+    if (!strcmp(g->name, "286") && g->queue_size == 6 && g->fetch_width == 2 &&
+        g->fetch_align == 2 && g->bus_width == 2 && g->bus_cycles == 2) {
+        /* the 80286 with its own queue and bus: the bus-level model */
+        struct biu286_env env = { .fetch = x86_timing_b286_fetch, .data = x86_timing_b286_data,
+                                  .peek = x86_timing_b286_peek, .ctx = t };
+        t->b286 = biu286_create(cpu, &env, t->tab.exec);
+        if (!t->b286)
+            return cw_errorf(err, "%s: out of memory", c->name);
+        biu286_set_owners(t->b286, &t->st.execute, &t->st.fetch_stall, &t->st.flush_stall,
+                          &t->st.data_stall, &t->st.flushes);
+    }
     t->hooks = (struct x86_timing_hooks){ .decode = x86_timing_decode, .mem = x86_timing_mem,
                                           .io = x86_timing_io,
                                           .exception = x86_timing_exception,
@@ -742,6 +826,7 @@ void x86_timing_destroy(struct x86_cpu *cpu)
     for (unsigned i = 0; i < t->nsw; i++)
         free(t->sw[i].marker);
     biu8086_destroy(t->b86);
+    biu286_destroy(t->b286);
     x86_tmmu_destroy(t->mmu);
     free(t);
     cpu->timing = NULL;
