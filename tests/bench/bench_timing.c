@@ -1,7 +1,7 @@
 /* bench_timing.c: speed of the x86 core under its timing models on guest
  * loops, run through sim_run like a machine would: the functional model
  * beside the pipeline model (prefetch queue, bus, execute table), for the
- * p6 and 286 tables. Prints "name<TAB>value<TAB>unit". */
+ * p6 and 286 tables, and the clock-level 8086 and 80286 bus models. Prints "name<TAB>value<TAB>unit". */
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -56,5 +56,8 @@ int main(void)
                       sizeof alu_loop, 3000000));
     printf("timing pipeline 286 insns/s\t%.0f\tinsns/s\n",
            bench_loop("profile: \"286\"\ntiming: pipeline\n", alu_loop, sizeof alu_loop, 30000000));
+    printf("timing pipeline 286 (exact bus model) insns/s\t%.0f\tinsns/s\n",
+           bench_loop("profile: \"286\"\ntiming: pipeline\npipeline: {exact: true}\n", alu_loop,
+                      sizeof alu_loop, 10000000));
     return 0;
 }

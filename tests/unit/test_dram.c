@@ -728,10 +728,11 @@ static uint64_t comp_stat(struct component *c, const char *name)
     return 0;
 }
 
-/* Runs cpu_loop on an 80286 with the pipeline model asking dram0 per access,
+/* Runs cpu_loop on an 80286 with the pipeline model (or its exact bus
+ * model) asking dram0 per access,
  * the DRAM mapped as `region` (ram: DMI for the core unless `observe`
  * puts an observer on memory, which sends every access over the bus). */
-static void run_cpu_loop(const char *region, bool observe, struct cpu_run *out)
+static void run_cpu_loop(const char *region, bool observe, bool exact, struct cpu_run *out)
 {
     struct cw_error err = { { 0 } };
     struct sim *sim = sim_create();
@@ -748,8 +749,10 @@ static void run_cpu_loop(const char *region, bool observe, struct cpu_run *out)
     struct component *dc = component_create(sim, "dram0", component_type_find("dram"), dy, &err);
     if (!dc)
         fail_msg("dram: %s", err.msg);
-    const char *cy = "{type: x86-cpu, clock: cpu, memory: memory, io: io, profile: \"286\", "
-                     "timing: pipeline, pipeline: {dram: dram0}}";
+    const char *cy = exact ? "{type: x86-cpu, clock: cpu, memory: memory, io: io, profile: \"286\", "
+                             "timing: pipeline, pipeline: {dram: dram0, exact: true}}"
+                           : "{type: x86-cpu, clock: cpu, memory: memory, io: io, profile: \"286\", "
+                             "timing: pipeline, pipeline: {dram: dram0}}";
     struct ynode *cpuy = ytree_load_string(cy, strlen(cy), "cpu.yaml", &err);
     assert_non_null(cpuy);
     const struct component_type *ct = component_type_find("x86-cpu");
@@ -781,15 +784,18 @@ static void test_cpu_accesses_counted_once(void **state)
      * through the "dram" interface. When the core's own reads and writes
      * (or the model's fetch transactions) also cross the bus, the DRAM
      * region must not charge them a second time. */
-    struct cpu_run dmi, observed, mmio;
-    run_cpu_loop("ram", false, &dmi);
-    run_cpu_loop("ram", true, &observed);
-    run_cpu_loop("mmio", false, &mmio);
+    struct cpu_run dmi, observed, mmio, exact;
+    run_cpu_loop("ram", false, false, &dmi);
+    run_cpu_loop("ram", true, false, &observed);
+    run_cpu_loop("mmio", false, false, &mmio);
+    run_cpu_loop("mmio", false, true, &exact); /* the 80286 bus model asks the same way */
     assert_int_equal(dmi.data_cycles, 50); /* one aligned word written per iteration */
     assert_true(dmi.fetches > 50);
     assert_int_equal(dmi.dram_accesses, dmi.fetches + dmi.data_cycles);
     assert_int_equal(observed.dram_accesses, observed.fetches + observed.data_cycles);
     assert_int_equal(mmio.dram_accesses, mmio.fetches + mmio.data_cycles);
+    assert_int_equal(exact.data_cycles, 50);
+    assert_int_equal(exact.dram_accesses, exact.fetches + exact.data_cycles);
     /* and the clocks do not depend on who watches the bus */
     assert_int_equal(observed.cycles, dmi.cycles);
     assert_int_equal(mmio.cycles, dmi.cycles);

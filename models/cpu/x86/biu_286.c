@@ -36,6 +36,7 @@
 #define B286_RING 8          /* fetched words remembered */
 #define B286_REQS 8          /* pending bus cycles */
 #define B286_NEVER UINT64_MAX
+#define B286_KEYS (1u << 17)  /* program keys (biu_286_params.h) */
 
 enum { B286_R, B286_W, B286_J, B286_E, B286_H }; /* access kinds; E = the end */
 
@@ -86,13 +87,20 @@ struct biu286 {
     uint64_t consumed;   /* first byte the decoder has not taken */
 
     struct b286_slot slot[2]; /* the instruction the EU takes next, and the one after */
+    struct b286_slot *dec;    /* the slot the decoder works on, or NULL */
     uint64_t dec_free;
+    struct b286_fill {        /* decode clocks of recent instructions, by address */
+        uint64_t lin, bytes;
+        uint8_t n, clk[16];
+    } fills[256];
 
     /* the instruction being timed */
     bool have;
     struct x86_insn in;
     uint64_t lin;
     unsigned count;      /* shift count (C0, C1, D2, D3) */
+    bool carry;          /* CF before the instruction (SALC) */
+    bool rep_more;       /* a REP string instruction goes on with its next iteration */
     bool exc;            /* real-mode exception or INT: the core's stack and vector accesses replaced */
     int vector;
     uint64_t exc_sp, exc_ss;
@@ -122,12 +130,12 @@ struct biu286 *biu286_create(struct x86_cpu *cpu, const struct biu286_env *env,
     b->env = *env;
     b->exec = exec_table;
     b->trace = getenv("B286_TRACE") != NULL;
-    b->prog_index = calloc(1u << 16, sizeof *b->prog_index);
+    b->prog_index = calloc(B286_KEYS, sizeof *b->prog_index);
     if (!b->prog_index) {
         free(b);
         return NULL;
     }
-    for (unsigned key = 0; key < (1u << 16); key++) {
+    for (unsigned key = 0; key < B286_KEYS; key++) {
         /* the entry itself, else without the odd-address split, without
          * the flush, without both */
         unsigned base = key & ~((1u << 13) | (1u << 14));
@@ -177,6 +185,9 @@ void biu286_reset(struct biu286 *b, uint64_t now)
     b->busy = now;
     b->last_end = now;
     b->slot[0].used = b->slot[1].used = false;
+    b->dec = NULL;
+    for (unsigned i = 0; i < 256; i++)
+        b->fills[i].lin = B286_NEVER;
     b->dec_free = now;
     b->have = false;
     b->nacc = 0;
@@ -290,6 +301,44 @@ done:
     s->pseudo = false;
 }
 
+/* b286_slot_fill through a small cache: the decode clocks depend only on
+ * the first bytes (prefixes, opcode, ModRM), compared here as eight. */
+static void b286_fill(struct biu286 *b, struct b286_slot *s, uint64_t lin, const uint8_t *bytes,
+                      unsigned n)
+{
+    uint64_t key = 0;
+    memcpy(&key, bytes, n < 8 ? n : 8);
+    struct b286_fill *f = &b->fills[lin & 255];
+    if (f->lin == lin && f->bytes == key && n >= 8) {
+        s->lin = lin;
+        s->n = f->n;
+        memcpy(s->clk, f->clk, sizeof s->clk);
+        s->pos = 0;
+        s->done = B286_NEVER;
+        s->used = true;
+        s->pseudo = false;
+        return;
+    }
+    b286_slot_fill(s, lin, bytes, n);
+    f->lin = lin;
+    f->bytes = key;
+    f->n = (uint8_t)s->n;
+    memcpy(f->clk, s->clk, sizeof f->clk);
+}
+
+/* The decoder works on the oldest slot not yet decoded; an interrupt
+ * entry (pseudo) has nothing to decode and holds the next one back. */
+static void b286_dec_select(struct biu286 *b)
+{
+    struct b286_slot *s0 = &b->slot[0], *s1 = &b->slot[1];
+    if (s0->used && s0->done == B286_NEVER)
+        b->dec = s0->pseudo ? NULL : s0;
+    else if (s1->used && s1->done == B286_NEVER && !s1->pseudo)
+        b->dec = s1;
+    else
+        b->dec = NULL;
+}
+
 /* --- the program of the instruction ------------------------------------------------ */
 
 static bool b286_group(unsigned op)
@@ -326,8 +375,14 @@ static int b286_program(struct biu286 *b, bool split, bool flush, int *pre, int 
     if (in->has_modrm && in->mem)
         key |= 1u << 12;
     bool shift = op == 0xc0 || op == 0xc1 || op == 0xd2 || op == 0xd3;
-    if (shift && b->count == 0)
+    bool string = (op >= 0xa4 && op <= 0xa7) || (op >= 0xaa && op <= 0xaf) ||
+                  (op >= 0x6c && op <= 0x6f);
+    /* the variant: a shift by 0, a REP string instruction, SALC with CF set */
+    if ((shift && b->count == 0) || (string && in->rep) || (op == 0xd6 && b->carry))
         key |= 1u << 15;
+    /* base + index + displacement: an address clock more, not always first */
+    if (in->has_modrm && in->mem && (in->mod == 1 || in->mod == 2) && (in->rm & 7) < 4)
+        key |= 1u << 16;
     if (split)
         key |= 1u << 13;
     if (flush)
@@ -356,9 +411,6 @@ static int b286_program(struct biu286 *b, bool split, bool flush, int *pre, int 
             for (unsigned k = 0; k < 4; k++)
                 b->gap[B286_R][k] = (int8_t)(b->gap[B286_R][k] + (int)b->count - 1);
     }
-    /* base + index + displacement: one more address clock */
-    if (in->has_modrm && in->mem && (in->mod == 1 || in->mod == 2) && (in->rm & 7) < 4)
-        *pre += 1;
     return 0;
 }
 
@@ -372,14 +424,8 @@ static uint64_t *b286_arrival(struct biu286 *b, uint64_t word)
 
 static void b286_decoder(struct biu286 *b, uint64_t t)
 {
-    if (t < b->dec_free)
-        return;
-    struct b286_slot *s = b->slot[0].used && b->slot[0].done == B286_NEVER ? &b->slot[0]
-                        : b->slot[1].used && b->slot[1].done == B286_NEVER ? &b->slot[1]
-                                                                            : NULL;
-    if (!s || s->pseudo || t < s->from)
-        return;
-    if (s == &b->slot[1] && !b->slot[0].pseudo && b->slot[0].done == B286_NEVER)
+    struct b286_slot *s = b->dec;
+    if (!s || t < b->dec_free || t < s->from)
         return;
     uint64_t addr = s->lin + s->pos;
     uint64_t *arr = b286_arrival(b, addr & ~1ull);
@@ -388,8 +434,10 @@ static void b286_decoder(struct biu286 *b, uint64_t t)
     unsigned cl = s->clk[s->pos];
     b->dec_free = t + cl;
     b->consumed = addr + 1;
-    if (++s->pos == s->n)
+    if (++s->pos == s->n) {
         s->done = t + cl;
+        b286_dec_select(b);
+    }
 }
 
 static void b286_push_req(struct biu286 *b, const struct b286_access *a, uint64_t at)
@@ -423,10 +471,11 @@ static void b286_flush(struct biu286 *b, uint64_t t)
     struct b286_slot *s = &b->slot[1];
     uint8_t bytes[16];
     unsigned n = b->env.peek(b->env.ctx, b->tgt, bytes, sizeof bytes);
-    b286_slot_fill(s, b->tgt, bytes, n);
+    b286_fill(b, s, b->tgt, bytes, n);
     s->from = t;
     s->after_flush = true;
     b->dec_free = t;
+    b286_dec_select(b);
     if (b->own_flushes)
         (*b->own_flushes)++;
 }
@@ -576,6 +625,13 @@ void biu286_decode(struct biu286 *b, const struct x86_insn *in)
 {
     struct x86_cpu *cpu = b->cpu;
     uint64_t lin = (cpu->seg[X86_SEG_CS].base + cpu->insn_rip) & 0xffffffffu;
+    if (b->have && b->rep_more && lin == b->lin) {
+        /* the core runs a REP string instruction an iteration at a time:
+         * the EU program spans all of them */
+        b->rep_more = false;
+        return;
+    }
+    b->rep_more = false;
     if (b->have)
         b286_process(b, lin); /* a faulted instruction or an interrupt entry */
     if (cpu->cycles > b->last_end) {
@@ -592,6 +648,7 @@ void biu286_decode(struct biu286 *b, const struct x86_insn *in)
         b->count = (unsigned)in->imm & 31;
     else if (in->op == 0xd2 || in->op == 0xd3)
         b->count = (unsigned)cpu->regs[1] & 31;
+    b->carry = in->op == 0xd6 && (x86_get_flags(cpu) & 1);
     struct b286_slot *s = &b->slot[0];
     if (!s->used || s->pseudo || s->lin != lin) {
         /* not the bytes read ahead: a transfer the model did not see */
@@ -605,6 +662,7 @@ void biu286_decode(struct biu286 *b, const struct x86_insn *in)
         s->after_flush = true;
         b->dec_free = b->t;
         b->slot[1].used = false;
+        b286_dec_select(b);
     }
 }
 
@@ -638,6 +696,7 @@ void biu286_exception(struct biu286 *b, int vector)
         b->slot[0].pseudo = true;
         b->slot[0].lin = b->lin;
         b->slot[1].used = false;
+        b286_dec_select(b);
     }
     if (cpu->pe)
         return; /* protected mode: the core's own accesses */
@@ -658,7 +717,12 @@ void biu286_retire(struct biu286 *b)
     if (!b->have)
         return;
     struct x86_cpu *cpu = b->cpu;
-    b286_process(b, (cpu->seg[X86_SEG_CS].base + cpu->rip) & 0xffffffffu);
+    uint64_t next = (cpu->seg[X86_SEG_CS].base + cpu->rip) & 0xffffffffu;
+    if (b->in.rep && next == b->lin) {
+        b->rep_more = true;
+        return;
+    }
+    b286_process(b, next);
 }
 
 /* Replays the instruction; next_lin is where the core goes on. */
@@ -668,6 +732,14 @@ static void b286_process(struct biu286 *b, uint64_t next_lin)
     b->have = false;
     const struct x86_insn *in = &b->in;
     bool flush = b->slot[0].pseudo || next_lin != b->lin + in->len;
+    if ((in->op == 0xc0 || in->op == 0xc1 || in->op == 0xd2 || in->op == 0xd3) && b->count == 0) {
+        /* a shift by 0 reads its operand and writes nothing back */
+        unsigned k = 0;
+        for (unsigned i = 0; i < b->nacc; i++)
+            if (b->acc[i].kind != B286_W)
+                b->acc[k++] = b->acc[i];
+        b->nacc = k;
+    }
     bool split = false;
     for (unsigned i = 0; i < b->nacc; i++)
         split |= b->acc[i].ncyc > 1;
@@ -693,10 +765,11 @@ static void b286_process(struct biu286 *b, uint64_t next_lin)
     } else {
         uint8_t bytes[16];
         unsigned n = b->env.peek(b->env.ctx, next_lin, bytes, sizeof bytes);
-        b286_slot_fill(&b->slot[1], next_lin, bytes, n);
+        b286_fill(b, &b->slot[1], next_lin, bytes, n);
         b->slot[1].from = B286_NEVER;
         b->slot[1].after_flush = false;
     }
+    b286_dec_select(b);
     bool after_flush = b->slot[0].after_flush;
     uint64_t begin = b->last_end;
     b286_run(b, pre, e);
@@ -719,5 +792,6 @@ static void b286_process(struct biu286 *b, uint64_t next_lin)
     /* the next instruction moves up */
     b->slot[0] = b->slot[1];
     b->slot[1].used = false;
+    b286_dec_select(b);
     b->nacc = 0;
 }

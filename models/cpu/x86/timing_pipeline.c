@@ -67,8 +67,9 @@ struct x86_timing {
 
     /* exact 8086 bus model (profile 8086) */
     struct biu8086 *b86;
-    /* 80286 bus model (table 286 with its own geometry) */
+    /* 80286 bus model (table 286 with its own geometry, pipeline.exact) */
     struct biu286 *b286;
+    int exact;               /* pipeline.exact: -1 not given, 0, 1 */
 
     /* TLBs and page walks (pipeline.mmu; timing_mmu.c), or NULL */
     struct x86_tmmu *mmu;
@@ -622,7 +623,7 @@ static int x86_timing_parse_pipeline(struct x86_timing *t, const struct ynode *n
 {
     static const char *const keys[] = { "table", "queue-size", "fetch-width", "fetch-align",
                                         "bus-width", "bus-cycles", "wait-states", "mem-latency",
-                                        "posted-writes", "dram", "mmu", NULL };
+                                        "posted-writes", "dram", "mmu", "exact", NULL };
     if (n->kind != YNODE_MAP)
         return ynode_error(err, n, "pipeline: expected a map of timing parameters");
     for (size_t i = 0; i < n->count; i++) {
@@ -633,7 +634,7 @@ static int x86_timing_parse_pipeline(struct x86_timing *t, const struct ynode *n
             return ynode_error(err, n->key_nodes[i],
                                "unknown pipeline parameter '%s'; expected table, queue-size, "
                                "fetch-width, fetch-align, bus-width, bus-cycles, wait-states, "
-                               "mem-latency, posted-writes, dram, mmu", n->keys[i]);
+                               "mem-latency, posted-writes, dram, mmu, exact", n->keys[i]);
     }
     const struct ynode *v;
     if ((v = ymap_get(n, "table"))) {
@@ -684,6 +685,15 @@ static int x86_timing_parse_pipeline(struct x86_timing *t, const struct ynode *n
     }
     if ((v = ymap_get(n, "posted-writes")) && ynode_bool(v, &t->tab.posted_writes, err))
         return -1;
+    if ((v = ymap_get(n, "exact"))) {
+        bool on;
+        if (ynode_bool(v, &on, err))
+            return -1;
+        if (on && strcmp(t->tab.name, "8086") && strcmp(t->tab.name, "286"))
+            return ynode_error(err, v, "exact: there is a clock-level bus model for the 8086 "
+                               "and 286 tables only, not '%s'", t->tab.name);
+        t->exact = on;
+    }
     if ((v = ymap_get(n, "dram")) && ynode_string(v, &t->dram_name, err))
         return -1;
     if ((v = ymap_get(n, "mmu"))) {
@@ -706,6 +716,7 @@ int x86_timing_create(struct x86_cpu *cpu, struct component *c, const struct par
     t->cpu = cpu;
     t->comp = c;
     t->period_ps = clock_period_ps(cpu->clock);
+    t->exact = -1;
     if (!x86_timing_table_init(&t->tab, profile))
         x86_timing_table_init(&t->tab, "p6");
     const struct ynode *n = params_node(p, "pipeline");
@@ -727,15 +738,19 @@ int x86_timing_create(struct x86_cpu *cpu, struct component *c, const struct par
             return -1;
         }
     }
-    if (!strcmp(t->tab.name, "8086")) {
+    if (!strcmp(t->tab.name, "8086") && t->exact != 0) {
         t->b86 = biu8086_create(cpu, &t->tab);
         if (!t->b86)
             return cw_errorf(err, "%s: out of memory", c->name);
         biu8086_set_owners(t->b86, &t->st.execute, &t->st.fetch_stall, &t->st.data_stall);
     }
     const struct x86_timing_table *g = &t->tab;
-    if (!strcmp(g->name, "286") && g->queue_size == 6 && g->fetch_width == 2 &&
-        g->fetch_align == 2 && g->bus_width == 2 && g->bus_cycles == 2) {
+    if (!strcmp(g->name, "286") && t->exact == 1) {
+        if (g->queue_size != 6 || g->fetch_width != 2 || g->fetch_align != 2 ||
+            g->bus_width != 2 || g->bus_cycles != 2)
+            return params_error(p, "pipeline", err, "exact: the 80286 bus model has its own "
+                                "queue and bus; leave queue-size, fetch-width, fetch-align, "
+                                "bus-width and bus-cycles out");
         /* the 80286 with its own queue and bus: the bus-level model */
         struct biu286_env env = { .fetch = x86_timing_b286_fetch, .data = x86_timing_b286_data,
                                   .peek = x86_timing_b286_peek, .ctx = t };
