@@ -713,6 +713,43 @@ static void test_host_font_grid_search(void **state)
     remove(hex);
 }
 
+/* Unifont has a block or scan line for every edge of a flat area: one that
+ * fills a side of the cell is not read, box drawing in the middle is. */
+static void test_host_flat_edges_are_not_characters(void **state)
+{
+    (void)state;
+    char hex[128];
+    temp_name(hex, sizeof hex, "-edges.hex");
+    FILE *f = fopen(hex, "w");
+    assert_non_null(f);
+    fprintf(f, "23BA:FF000000000000000000000000000000\n"); /* scan line 1 */
+    fprintf(f, "2590:0F0F0F0F0F0F0F0F0F0F0F0F0F0F0F0F\n"); /* right half block */
+    fprintf(f, "2500:00000000000000FF0000000000000000\n"); /* box drawing light horizontal */
+    fprintf(f, "2502:10101010101010101010101010101010\n"); /* box drawing light vertical */
+    fclose(f);
+    struct screen_text st;
+    screen_text_init(&st);
+    assert_int_equal(screen_text_load_fonts(&st, hex, NULL), 0);
+    struct canvas cv;
+    canvas_init(&cv, 32, 16, 0x0000AA, false);
+    for (int x = 0; x < 8; x++)
+        cv.px[x] = 0xAAAAAA; /* the top edge of a grey area */
+    for (int y = 0; y < 16; y++)
+        for (int x = 12; x < 16; x++)
+            cv.px[y * 32 + x] = 0xAAAAAA; /* the left edge of one */
+    for (int x = 16; x < 24; x++)
+        cv.px[7 * 32 + x] = 0xFFFFFF;
+    for (int y = 0; y < 16; y++)
+        cv.px[y * 32 + 24 + 3] = 0xFFFFFF;
+    struct display_surface s = canvas_surface(&cv);
+    assert_int_equal(screen_text_match_cell(&st, &s, 0, 0), -1);
+    assert_int_equal(screen_text_match_cell(&st, &s, 8, 0), -1);
+    assert_int_equal(screen_text_match_cell(&st, &s, 16, 0), 0x2500);
+    assert_int_equal(screen_text_match_cell(&st, &s, 24, 0), 0x2502);
+    free(cv.px);
+    remove(hex);
+}
+
 static void test_missing_default_font_is_reported_once(void **state)
 {
     (void)state;
@@ -961,6 +998,7 @@ int main(void)
         cmocka_unit_test(test_vesamenu_full_screen_is_cheap),
         cmocka_unit_test(test_host_font_files),
         cmocka_unit_test(test_host_font_grid_search),
+        cmocka_unit_test(test_host_flat_edges_are_not_characters),
         cmocka_unit_test(test_missing_default_font_is_reported_once),
         cmocka_unit_test(test_linux_fbcon_frame),
         cmocka_unit_test(test_installer_select_language_frame),
