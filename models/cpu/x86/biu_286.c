@@ -119,6 +119,7 @@ struct biu286 {
 };
 
 static const struct b286_prog_entry *b286_find(unsigned key);
+static bool b286_group(unsigned op);
 
 struct biu286 *biu286_create(struct x86_cpu *cpu, const struct biu286_env *env,
                              const uint8_t *exec_table)
@@ -138,9 +139,11 @@ struct biu286 *biu286_create(struct x86_cpu *cpu, const struct biu286_env *env,
     for (unsigned key = 0; key < B286_KEYS; key++) {
         /* the entry itself, else without the odd-address split, without
          * the flush, without both */
-        unsigned base = key & ~((1u << 13) | (1u << 14));
-        const unsigned tries[] = { key, key & ~(1u << 13), key & ~(1u << 14), base };
-        for (unsigned i = 0; i < 4; i++) {
+        unsigned detail = b286_group(key & 0x1ff) ? 0 : 3u << 9; /* which accesses split */
+        unsigned nosplit = key & ~((1u << 13) | detail);
+        const unsigned tries[] = { key, key & ~detail, nosplit, key & ~(1u << 14),
+                                   nosplit & ~(1u << 14) };
+        for (unsigned i = 0; i < 5; i++) {
             const struct b286_prog_entry *p = b286_find(tries[i]);
             if (p) {
                 b->prog_index[key] = (uint16_t)(p - b286_progs + 1);
@@ -387,6 +390,12 @@ static int b286_program(struct biu286 *b, bool split, bool flush, int *pre, int 
         key |= 1u << 13;
     if (flush)
         key |= 1u << 14;
+    if (split && !b286_group(op)) {
+        /* which of the reads and writes were odd words */
+        for (unsigned i = 0; i < b->nacc; i++)
+            if (b->acc[i].ncyc > 1)
+                key |= (b->acc[i].kind == B286_R ? 1u : 2u) << 9;
+    }
     unsigned idx = b->prog_index[key];
     const struct b286_prog_entry *p = idx ? &b286_progs[idx - 1] : NULL;
     if (!p) {
@@ -504,6 +513,9 @@ static void b286_run(struct biu286 *b, int pre, int e)
                  * on to its end */
                 stage = RUN;
                 b->start = s;
+                if (b->trace)
+                    fprintf(stderr, " [S%llu D%llu]", (unsigned long long)(s - b->trace_base),
+                            (unsigned long long)(cur->pseudo ? 0 : cur->done - b->trace_base));
                 b->eu_t = s + (uint64_t)(b->nacc ? pre : e);
             }
         }
@@ -731,7 +743,8 @@ static void b286_process(struct biu286 *b, uint64_t next_lin)
     struct x86_cpu *cpu = b->cpu;
     b->have = false;
     const struct x86_insn *in = &b->in;
-    bool flush = b->slot[0].pseudo || next_lin != b->lin + in->len;
+    /* a HLT's next address may wrap at 64K: a halt transfers nowhere */
+    bool flush = b->slot[0].pseudo || (next_lin != b->lin + in->len && in->op != 0xf4);
     if ((in->op == 0xc0 || in->op == 0xc1 || in->op == 0xd2 || in->op == 0xd3) && b->count == 0) {
         /* a shift by 0 reads its operand and writes nothing back */
         unsigned k = 0;
