@@ -45,6 +45,7 @@ struct b286_access {
     uint8_t ncyc;        /* bus cycles (2: an odd word) */
     uint8_t size;
     uint8_t bus_kind;    /* enum bus_kind of its cycles */
+    bool iter_start;     /* first of a REP iteration's two transfers (MOVS, CMPS, INS, OUTS) */
     uint64_t lin;
 };
 
@@ -467,6 +468,8 @@ static unsigned b286_next_kind(const struct biu286 *b)
 {
     if (b->ai >= b->nacc)
         return B286_E;
+    if (b->acc[b->ai].iter_start)
+        return B286_J;
     unsigned k = b->acc[b->ai].kind;
     return k == B286_H ? B286_W : k;
 }
@@ -616,6 +619,7 @@ static void b286_add(struct biu286 *b, unsigned kind, uint64_t lin, unsigned siz
     a->size = (uint8_t)size;
     a->bus_kind = (uint8_t)bk;
     a->ncyc = (uint8_t)(size == 2 && (lin & 1) ? 2 : 1);
+    a->iter_start = false;
 }
 
 /* A transfer of `size` bytes as the 16-bit bus does it: words (an odd one
@@ -756,6 +760,12 @@ static void b286_process(struct biu286 *b, uint64_t next_lin)
     bool split = false;
     for (unsigned i = 0; i < b->nacc; i++)
         split |= b->acc[i].ncyc > 1;
+    if (in->rep && ((in->op >= 0xa4 && in->op <= 0xa7) || (in->op >= 0x6c && in->op <= 0x6f))) {
+        /* REP MOVS, CMPS, INS, OUTS: two transfers an iteration; the gap
+         * into the next iteration is the program's flush column */
+        for (unsigned i = 2; i < b->nacc; i += 2)
+            b->acc[i].iter_start = true;
+    }
     int pre, e, jpos;
     b286_program(b, split, flush, &pre, &e, &jpos);
     if (in->op == 0xf4 && !b->slot[0].pseudo) {
