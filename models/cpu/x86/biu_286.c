@@ -101,6 +101,7 @@ struct biu286 {
     uint64_t lin;
     unsigned count;      /* shift count (C0, C1, D2, D3) */
     bool carry;          /* CF before the instruction (SALC) */
+    bool taken_to_next;  /* a short jump taken to the next instruction (still a flush) */
     bool rep_more;       /* a REP string instruction goes on with its next iteration */
     bool exc;            /* real-mode exception or INT: the core's stack and vector accesses replaced */
     int vector;
@@ -637,6 +638,40 @@ static void b286_transfer(struct biu286 *b, unsigned kind, uint64_t lin, unsigne
 
 static void b286_process(struct biu286 *b, uint64_t next_lin);
 
+/* Whether a short jump (Jcc, JMP, LOOPs, JCXZ) is taken, from the state
+ * before it: a jump by 0 lands where the core goes on anyway, but the
+ * 80286 still flushes its queue for it. */
+static bool b286_short_jump_taken(struct x86_cpu *cpu, const struct x86_insn *in)
+{
+    unsigned op = in->op;
+    if (op == 0xeb)
+        return true;
+    uint32_t f = (op >= 0x70 && op <= 0x7f) || op == 0xe0 || op == 0xe1 ? x86_get_flags(cpu) : 0;
+    bool zf = f & 0x40, cf = f & 1, sf = f & 0x80, of = f & 0x800, pf = f & 4;
+    uint16_t cx = (uint16_t)cpu->regs[1];
+    switch (op) {
+    case 0xe0: return cx != 1 && !zf;
+    case 0xe1: return cx != 1 && zf;
+    case 0xe2: return cx != 1;
+    case 0xe3: return cx == 0;
+    default: break;
+    }
+    if (op < 0x70 || op > 0x7f)
+        return false;
+    bool c;
+    switch ((op >> 1) & 7) {
+    case 0: c = of; break;
+    case 1: c = cf; break;
+    case 2: c = zf; break;
+    case 3: c = cf || zf; break;
+    case 4: c = sf; break;
+    case 5: c = pf; break;
+    case 6: c = sf != of; break;
+    default: c = zf || sf != of; break;
+    }
+    return (op & 1) ? !c : c;
+}
+
 void biu286_decode(struct biu286 *b, const struct x86_insn *in)
 {
     struct x86_cpu *cpu = b->cpu;
@@ -665,6 +700,7 @@ void biu286_decode(struct biu286 *b, const struct x86_insn *in)
     else if (in->op == 0xd2 || in->op == 0xd3)
         b->count = (unsigned)cpu->regs[1] & 31;
     b->carry = in->op == 0xd6 && (x86_get_flags(cpu) & 1);
+    b->taken_to_next = in->len && in->bytes[in->len - 1] == 0 && b286_short_jump_taken(cpu, in);
     struct b286_slot *s = &b->slot[0];
     if (!s->used || s->pseudo || s->lin != lin) {
         /* not the bytes read ahead: a transfer the model did not see */
@@ -748,7 +784,8 @@ static void b286_process(struct biu286 *b, uint64_t next_lin)
     b->have = false;
     const struct x86_insn *in = &b->in;
     /* a HLT's next address may wrap at 64K: a halt transfers nowhere */
-    bool flush = b->slot[0].pseudo || (next_lin != b->lin + in->len && in->op != 0xf4);
+    bool flush = b->slot[0].pseudo || (next_lin != b->lin + in->len && in->op != 0xf4) ||
+                 b->taken_to_next;
     if ((in->op == 0xc0 || in->op == 0xc1 || in->op == 0xd2 || in->op == 0xd3) && b->count == 0) {
         /* a shift by 0 reads its operand and writes nothing back */
         unsigned k = 0;
