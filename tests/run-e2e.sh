@@ -19,7 +19,7 @@ for t in tests/e2e/*.sh; do
     took="($(($(date +%s) - start)) s)"
     case $rc in
         0) pass=$((pass + 1)); status="ok $took" ;;
-        77) skip=$((skip + 1)); status="skipped: $(printf '%s\n' "$out" | tail -1)" ;;
+        77) skip=$((skip + 1)); status="skipped: $(printf '%s\n' "$out" | tail -1 | sed 's/^skipped: //')" ;;
         *) fail=$((fail + 1)); status="FAILED (exit $rc) $took"; failed="$failed $name" ;;
     esac
     printf '%s\n' "$status"
