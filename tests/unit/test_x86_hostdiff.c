@@ -119,6 +119,19 @@ enum {
     X(cmova32, "cmoval %ebx, %eax", F_ALL, K_PLAIN, 4) \
     X(setbe, "setbe %al", F_ALL, K_PLAIN, 1) \
     X(setg, "setg %bl", F_ALL, K_PLAIN, 1) \
+    X(cmp64_setl, "cmpq %rbx, %rax\nsetl %dl", F_ALL, K_PLAIN, 8) \
+    X(sub32_setbe, "subl %ebx, %eax\nsetbe %dl", F_ALL, K_PLAIN, 4) \
+    X(cmp8_setg, "cmpb %bl, %al\nsetg %dl", F_ALL, K_PLAIN, 1) \
+    X(add16_seto, "addw %bx, %ax\nseto %dl", F_ALL, K_PLAIN, 2) \
+    X(cmp32_setnp, "cmpl %ebx, %eax\nsetnp %dl", F_ALL, K_PLAIN, 4) \
+    X(sub64_sets, "subq %rbx, %rax\nsets %dl", F_ALL, K_PLAIN, 8) \
+    X(and32_setle, "andl %ebx, %eax\nsetle %dl", F_ALL, K_PLAIN, 4) \
+    X(add8_setae, "addb %bl, %al\nsetae %dl", F_ALL, K_PLAIN, 1) \
+    X(cmp32_inc_setl, "cmpl %ebx, %eax\nincl %ecx\nsetl %dl", F_ALL, K_PLAIN, 4) \
+    X(sub64_cmovbe, "subq %rbx, %rax\ncmovbeq %rbx, %rdx", F_ALL, K_PLAIN, 8) \
+    X(shl32_setbe, "shll %cl, %eax\nsetbe %dl", F_ALL, K_SHIFT, 4) \
+    X(sar64_sets, "sarq %cl, %rax\nsets %dl\nsetp %bl", F_ALL, K_SHIFT, 8) \
+    X(shr8_adc, "shrb %cl, %al\nadcq %rbx, %rdx", F_ALL, K_SHIFT, 1) \
     X(movsx, "movsbq %bl, %rax", F_ALL, K_PLAIN, 8) \
     X(movsxd, "movslq %ebx, %rax", F_ALL, K_PLAIN, 8) \
     X(movzx, "movzwl %bx, %eax", F_ALL, K_PLAIN, 4) \

@@ -5,6 +5,7 @@
 #include "models/cpu/x86/x86_cpu.h"
 #include "models/apic/apic.h"
 
+#include <stddef.h>
 #include <stdlib.h>
 
 /* ------------------------------------------------------------------------
@@ -259,23 +260,15 @@ static uint64_t x86_incdec(struct x86_cpu *cpu, uint64_t a, bool dec, unsigned s
     return r;
 }
 
-/* Sets CF/OF/AF eagerly and SF/ZF/PF lazily from r. */
+/* Sets CF, OF and AF as given and SF/ZF/PF from r, all lazily: the carry
+ * vector gets CF in bit n-1, CF^OF in bit n-2 and AF in bit 3, which is
+ * what x86_lazy_compute reads back (n >= 8, so the bits are distinct). */
 static void x86_flags_eager(struct x86_cpu *cpu, uint64_t r, unsigned size, bool cf, bool of,
                             bool af)
 {
-    x86_get_flags(cpu);
-    uint32_t f = cpu->eflags & ~(X86_CF | X86_OF | X86_AF);
-    if (cf)
-        f |= X86_CF;
-    if (of)
-        f |= X86_OF;
-    if (af)
-        f |= X86_AF;
-    cpu->eflags = f;
-    cpu->lazy.res = r & x86_size_mask(size);
-    cpu->lazy.aux = 0;
-    cpu->lazy.size = (uint8_t)size;
-    cpu->lazy.mask = X86_SF | X86_ZF | X86_PF;
+    unsigned n = size * 8;
+    uint64_t aux = ((uint64_t)cf << (n - 1)) | ((uint64_t)(cf ^ of) << (n - 2)) | (af ? 8u : 0u);
+    x86_lf(cpu, r & x86_size_mask(size), aux, size, X86_ARITH_FLAGS);
 }
 
 /* Shifts and rotates (group 2): op = ROL ROR RCL RCR SHL SHR SAL SAR. */
@@ -288,7 +281,8 @@ uint64_t x86_shift(struct x86_cpu *cpu, unsigned op, uint64_t v, unsigned count,
     v &= m;
     if (count == 0)
         return v;
-    uint32_t f = x86_get_flags(cpu);
+    /* rotates keep the other flags (RCL/RCR read CF): materialise them */
+    uint32_t f = (op & 4) ? 0 : x86_get_flags(cpu);
     bool cf, of;
     switch (op & 7) {
     case 0: { /* ROL: flags CF/OF only */
@@ -404,6 +398,24 @@ static bool x86_cond(struct x86_cpu *cpu, unsigned cc)
     /* fast paths on lazy state for the common ZF test */
     if ((cc & ~1u) == 4 && (cpu->lazy.mask & X86_ZF))
         return (cpu->lazy.res == 0) ^ (cc & 1);
+    if (cpu->lazy.mask == X86_ARITH_FLAGS) {
+        /* all from the last result and its carry vector (x86_lazy_compute)
+         * without materialising EFLAGS */
+        unsigned n = (unsigned)cpu->lazy.size * 8;
+        uint64_t res = cpu->lazy.res, aux = cpu->lazy.aux;
+        bool cf = (aux >> (n - 1)) & 1, zf = res == 0, sf = (res >> (n - 1)) & 1;
+        bool of = ((aux >> (n - 1)) ^ (aux >> (n - 2))) & 1;
+        switch (cc >> 1) {
+        case 0: r = of; break;
+        case 1: r = cf; break;
+        case 3: r = cf || zf; break;
+        case 4: r = sf; break;
+        case 5: r = !__builtin_parity((unsigned)(res & 0xff)); break;
+        case 6: r = sf != of; break;
+        default: r = zf || sf != of; break; /* case 2 is the ZF path above */
+        }
+        return r ^ (cc & 1);
+    }
     f = x86_get_flags(cpu);
     switch (cc >> 1) {
     case 0: r = f & X86_OF; break;
@@ -563,6 +575,97 @@ static bool x86_string_once(struct x86_cpu *cpu, const struct x86_insn *in, unsi
     return in->rep == 0xf3 ? zf : !zf;
 }
 
+/* How many of up to n elements of `size` bytes, the first at seg:off and
+ * the next ones `size` bytes further up (or down), lie in one page that the
+ * TLB maps to host memory for this access, with every element passing the
+ * checks x86_lin and x86_read_lin/x86_write_lin make, and no index wrap
+ * (address size amask). *host is the first element's host pointer. 0 when
+ * the first element does not qualify: the caller then takes the
+ * per-iteration path, which faults, reaches MMIO or fills the TLB. */
+static uint64_t x86_string_span(struct x86_cpu *cpu, int seg, uint64_t off, unsigned size,
+                                uint64_t n, bool down, uint64_t amask, bool write, uint8_t **host)
+{
+    const struct x86_seg *s = &cpu->seg[seg];
+    uint64_t lin;
+    /* elements before the index register wraps */
+    if (off > amask - (size - 1))
+        return 0;
+    uint64_t room = down ? off / size + 1 : (amask - (size - 1) - off) / size + 1;
+    if (cpu->long64) {
+        lin = (seg >= X86_SEG_FS ? s->base : 0) + off;
+    } else {
+        if (!(write ? s->can_write : s->can_read) || off < s->lo || off + size - 1 > s->hi)
+            return 0;
+        uint64_t in_seg = down ? (off - s->lo) / size + 1 : (s->hi - (off + size - 1)) / size + 1;
+        if (in_seg < room)
+            room = in_seg;
+        lin = (s->base + off) & 0xffffffffu;
+    }
+    unsigned pofs = (unsigned)(lin & 0xfff);
+    if (pofs > 0x1000u - size)
+        return 0;
+    uint64_t in_page = down ? pofs / size + 1 : (0x1000u - size - pofs) / size + 1;
+    if (in_page < room)
+        room = in_page;
+    const struct x86_tlb_entry *e = &cpu->tlb_cur[(lin >> 12) & (X86_TLB_SIZE - 1)];
+    if ((write ? e->tag_w : e->tag_r) != (lin & ~0xfffull))
+        return 0;
+    *host = e->host + pofs;
+    return n < room ? n : room;
+}
+
+/* REP MOVS/STOS in bulk: the iterations that stay within the current source
+ * and destination pages (host memory, as the per-iteration fast path would
+ * find it) and end before the cycle limit, done at once. The registers,
+ * memory and cycle count end exactly as after that many single iterations;
+ * nothing in between could fault, reach a device or see an interrupt.
+ * Returns the iterations done (0: none qualified). */
+static uint64_t x86_string_bulk(struct x86_cpu *cpu, const struct x86_insn *in, unsigned size,
+                                uint64_t count, unsigned cyc)
+{
+    uint64_t amask = x86_size_mask(in->addrsize);
+    bool down = (cpu->eflags & X86_DF) != 0;
+    bool movs = (in->op & ~1u) == 0xa4;
+    uint64_t n = count;
+    /* the loop stops after the iteration that reaches the cycle limit */
+    uint64_t budget = cpu->cycles < cpu->cycle_limit
+                          ? (cpu->cycle_limit - cpu->cycles + cyc - 1) / cyc : 1;
+    if (budget < n)
+        n = budget;
+    uint8_t *dst, *src = NULL;
+    uint64_t di = cpu->regs[7] & amask, si = cpu->regs[6] & amask;
+    n = x86_string_span(cpu, X86_SEG_ES, di, size, n, down, amask, true, &dst);
+    if (n && movs)
+        n = x86_string_span(cpu, in->seg, si, size, n, down, amask, false, &src);
+    if (!n)
+        return 0;
+    size_t bytes = (size_t)n * size;
+    /* lowest byte of each run (downwards runs end at the first element) */
+    uint8_t *dlo = down ? dst - (bytes - size) : dst;
+    if (movs) {
+        uint8_t *slo = down ? src - (bytes - size) : src;
+        if (dlo + bytes <= slo || slo + bytes <= dlo) {
+            memcpy(dlo, slo, bytes);
+        } else {
+            /* overlapping runs: element by element, in the instruction's order */
+            for (uint64_t i = 0; i < n; i++) {
+                ptrdiff_t step = down ? -(ptrdiff_t)(i * size) : (ptrdiff_t)(i * size);
+                memmove(dst + step, src + step, size);
+            }
+        }
+        x86_set_reg(cpu, 6, in->addrsize, true, (down ? si - bytes : si + bytes) & amask);
+    } else if (size == 1) {
+        memset(dlo, (int)(cpu->regs[0] & 0xff), bytes);
+    } else {
+        for (uint64_t i = 0; i < n; i++)
+            x86_store_host(dlo + i * size, size, cpu->regs[0]);
+    }
+    x86_set_reg(cpu, 7, in->addrsize, true, (down ? di - bytes : di + bytes) & amask);
+    x86_set_count_reg(cpu, in, count - n);
+    cpu->cycles += n * cyc;
+    return n;
+}
+
 static void x86_string(struct x86_cpu *cpu, const struct x86_insn *in)
 {
     unsigned size = (in->op & 1) ? in->opsize : 1;
@@ -571,12 +674,18 @@ static void x86_string(struct x86_cpu *cpu, const struct x86_insn *in)
         return;
     }
     unsigned cyc = cpu->cycle_table[in->op] ? cpu->cycle_table[in->op] : 1;
+    /* MOVS and STOS may run in bulk unless a timing model watches each access */
+    bool bulk = ((in->op & ~1u) == 0xa4 || (in->op & ~1u) == 0xaa) && !cpu->hooks && !cpu->i8086;
     for (;;) {
-        if (x86_count_reg(cpu, in) == 0)
+        uint64_t count = x86_count_reg(cpu, in);
+        if (count == 0)
             return;
-        bool go = x86_string_once(cpu, in, size);
-        x86_set_count_reg(cpu, in, x86_count_reg(cpu, in) - 1);
-        cpu->cycles += cyc;
+        bool go = true;
+        if (!bulk || !x86_string_bulk(cpu, in, size, count, cyc)) {
+            go = x86_string_once(cpu, in, size);
+            x86_set_count_reg(cpu, in, count - 1);
+            cpu->cycles += cyc;
+        }
         if (!go || x86_count_reg(cpu, in) == 0)
             return;
         /* interruptible between iterations: restart the instruction */
@@ -2332,7 +2441,7 @@ static struct x86_insn *x86_fetch_decode(struct x86_cpu *cpu)
 {
     const struct x86_seg *cs = &cpu->seg[X86_SEG_CS];
     uint64_t rip = cpu->rip;
-    uint64_t lin = cpu->long64 ? rip : (cs->base + rip) & 0xffffffffu;
+    uint64_t lin = (cpu->fetch_base + rip) & cpu->fetch_lin_mask;
     struct x86_tlb_entry *e = &cpu->tlb_cur[(lin >> 12) & (X86_TLB_SIZE - 1)];
     const uint8_t *buf = NULL;
     unsigned avail = 0;
@@ -2345,7 +2454,7 @@ static struct x86_insn *x86_fetch_decode(struct x86_cpu *cpu)
     if (X86_LIKELY(e->tag_r == (lin & ~0xfffull))) {
         phys = e->phys | (lin & 0xfff);
         uint64_t pg = phys >> 12;
-        uint32_t mode = (uint32_t)(bits & 0xff) | (cs->limit == 0xffff ? 0x100u : 0);
+        uint32_t mode = cpu->fetch_mode;
         if (pg < X86_CODE_PAGES && cpu->dcache) {
             d = &cpu->dcache[lin & (X86_DCACHE_SIZE - 1)];
             if (d->lin == lin && d->phys == phys && d->gen == cpu->page_gen[pg] && d->mode == mode &&
@@ -2399,10 +2508,7 @@ void x86_step_insn(struct x86_cpu *cpu)
     cpu->insn_rsp = cpu->regs[4];
     struct x86_insn *in = x86_fetch_decode(cpu);
     cpu->cur = in;
-    uint64_t next = cpu->rip + in->len;
-    if (!cpu->long64)
-        next &= cpu->code32 ? 0xffffffffull : 0xffffull;
-    cpu->next_rip = next;
+    cpu->next_rip = (cpu->rip + in->len) & cpu->ip_mask;
     if (X86_UNLIKELY(cpu->slow_loop))
         x86_insn_observed(cpu);
     x86_exec(cpu, in);
@@ -2418,9 +2524,8 @@ void x86_step_insn(struct x86_cpu *cpu)
  * matching physical address needs no page-range check. */
 static inline struct x86_insn *x86_fetch_hit(struct x86_cpu *cpu)
 {
-    const struct x86_seg *cs = &cpu->seg[X86_SEG_CS];
     uint64_t rip = cpu->rip;
-    uint64_t lin = cpu->long64 ? rip : (cs->base + rip) & 0xffffffffu;
+    uint64_t lin = (cpu->fetch_base + rip) & cpu->fetch_lin_mask;
     struct x86_dcache_entry *d = &cpu->dcache[lin & (X86_DCACHE_SIZE - 1)];
     if (X86_UNLIKELY(d->lin != lin))
         return NULL;
@@ -2428,15 +2533,8 @@ static inline struct x86_insn *x86_fetch_hit(struct x86_cpu *cpu)
     if (X86_UNLIKELY(e->tag_r != (lin & ~0xfffull)))
         return NULL;
     uint64_t phys = e->phys | (lin & 0xfff);
-    if (X86_UNLIKELY(d->phys != phys || d->gen != cpu->page_gen[phys >> 12]))
-        return NULL;
-    int bits = cpu->long64 ? 64 : cpu->code32 ? 32 : 16;
-    if (X86_UNLIKELY(cpu->profile == X86_PROFILE_286))
-        bits = -16;
-    uint32_t mode = (uint32_t)(bits & 0xff) | (cs->limit == 0xffff ? 0x100u : 0);
-    if (X86_UNLIKELY(d->mode != mode))
-        return NULL;
-    if (!cpu->long64 && X86_UNLIKELY(rip + d->in.len - 1 > cs->limit))
+    if (X86_UNLIKELY(d->phys != phys || d->gen != cpu->page_gen[phys >> 12] ||
+                     d->mode != cpu->fetch_mode || rip + d->in.len - 1 > cpu->fetch_limit))
         return NULL;
     cpu->stats.decode_hits++;
     return &d->in;
@@ -2456,10 +2554,7 @@ void x86_run_insns(struct x86_cpu *cpu)
         if (X86_UNLIKELY(!in))
             in = x86_fetch_decode(cpu);
         cpu->cur = in;
-        uint64_t next = cpu->rip + in->len;
-        if (!cpu->long64)
-            next &= cpu->code32 ? 0xffffffffull : 0xffffull;
-        cpu->next_rip = next;
+        cpu->next_rip = (cpu->rip + in->len) & cpu->ip_mask;
         x86_exec(cpu, in);
         cpu->rip = cpu->next_rip;
         cpu->cycles += cpu->cycle_table[in->op];

@@ -154,6 +154,7 @@ struct x86_tlb_entry {
 #define X86_TLB_D 0x2u     /* dirty bit already set */
 #define X86_TLB_G 0x4u     /* global */
 #define X86_TLB_ROM 0x8u   /* host pointer is read-only memory */
+#define X86_TLB_L 0x10u    /* a 4 KiB piece of a large page */
 
 /* access kinds for translation */
 enum x86_access { X86_ACC_READ, X86_ACC_WRITE, X86_ACC_FETCH };
@@ -225,6 +226,13 @@ struct x86_cpu {
     /* derived mode */
     bool pe, vm86, long64, code32, stack32, paging;
     bool lma;          /* IA-32e mode active: long64 or compatibility mode */
+    /* fetch key, derived with the mode (x86_update_mode) so the decode
+     * cache's hit test reads no mode bits: the linear address of RIP is
+     * (fetch_base + rip) & fetch_lin_mask, RIP wraps at ip_mask, an
+     * instruction must end at or below fetch_limit, and fetch_mode is
+     * what a decode-cache entry was decoded for */
+    uint64_t fetch_base, fetch_lin_mask, ip_mask, fetch_limit;
+    uint32_t fetch_mode;
     uint64_t a20_mask;
 
     /* TLB: [0] supervisor, [1] user */
@@ -393,7 +401,15 @@ void x86_load_cs(struct x86_cpu *cpu, uint16_t sel, uint64_t raw, uint64_t addr,
 void x86_null_inaccessible_segs(struct x86_cpu *cpu);
 
 /* --- SIMD unit (x86_sse.c) ----------------------------------------------- */
-bool x86_sse_owns(unsigned op);  /* 0F opcode (low byte) executed by the SIMD unit */
+/* 0F opcode (low byte) executed by the SIMD unit: 10-17, 28-2F, 50-7F,
+ * C2-C6, D0-FF (a bitmap: this is asked for every 0F instruction) */
+static inline bool x86_sse_owns(unsigned op)
+{
+    static const uint64_t owns[4] = { 0x0000ff0000ff0000ull, 0xffffffffffff0000ull, 0,
+                                      0xffffffffffff007cull };
+    op &= 0xff;
+    return (owns[op >> 6] >> (op & 63)) & 1;
+}
 void x86_sse_exec(struct x86_cpu *cpu, struct x86_insn *in);
 
 /* --- long mode (x86_long.c) ---------------------------------------------- */

@@ -102,17 +102,25 @@ void x86_tlb_flush(struct x86_cpu *cpu, bool include_global)
 
 void x86_tlb_flush_page(struct x86_cpu *cpu, uint64_t lin)
 {
-    /* the soft TLB holds 4 KiB pieces of large pages: drop everything then */
-    if (cpu->tlb_has_large) {
-        x86_tlb_flush(cpu, true);
-        return;
-    }
     uint64_t page = lin & ~0xfffull;
     for (int u = 0; u < 2; u++) {
         struct x86_tlb_entry *e = &cpu->tlb[u][(lin >> 12) & (X86_TLB_SIZE - 1)];
         if (e->lin == page)
             x86_tlb_entry_clear(e);
     }
+    if (!cpu->tlb_has_large)
+        return;
+    /* The soft TLB holds 4 KiB pieces of large pages: drop every piece of a
+     * large page that may contain lin (the 4 MiB-aligned region covers a
+     * 2 MiB page too; dropping more than needed is always allowed). Other
+     * pages stay, as INVLPG leaves them on hardware. */
+    uint64_t region = lin & ~0x3fffffull;
+    for (int u = 0; u < 2; u++)
+        for (int i = 0; i < X86_TLB_SIZE; i++) {
+            struct x86_tlb_entry *e = &cpu->tlb[u][i];
+            if ((e->perm & X86_TLB_L) && (e->lin & ~0x3fffffull) == region)
+                x86_tlb_entry_clear(e);
+        }
 }
 
 void x86_update_mode(struct x86_cpu *cpu)
@@ -129,6 +137,15 @@ void x86_update_mode(struct x86_cpu *cpu)
     cpu->code32 = (cpu->seg[X86_SEG_CS].attr & X86_ATTR_DB) != 0 && !cpu->vm86 && !cpu->long64;
     cpu->stack32 = (cpu->seg[X86_SEG_SS].attr & X86_ATTR_DB) != 0 && !cpu->vm86;
     cpu->tlb_cur = cpu->tlb[cpu->cpl == 3];
+    const struct x86_seg *cs = &cpu->seg[X86_SEG_CS];
+    int bits = cpu->long64 ? 64 : cpu->code32 ? 32 : 16;
+    if (cpu->profile == X86_PROFILE_286)
+        bits = -16; /* 286: 10-byte instruction limit */
+    cpu->fetch_mode = (uint32_t)(bits & 0xff) | (cs->limit == 0xffff ? 0x100u : 0);
+    cpu->fetch_base = cpu->long64 ? 0 : cs->base;
+    cpu->fetch_lin_mask = cpu->long64 ? ~0ull : 0xffffffffull;
+    cpu->ip_mask = cpu->long64 ? ~0ull : cpu->code32 ? 0xffffffffull : 0xffffull;
+    cpu->fetch_limit = cpu->long64 ? ~0ull : cs->limit;
     if (X86_UNLIKELY(cpu->markers_pending))
         x86_check_markers(cpu);
     for (int s = 0; s < X86_SEG_COUNT; s++)
@@ -322,7 +339,7 @@ static struct x86_tlb_entry *x86_tlb_fill(struct x86_cpu *cpu, uint64_t lin, boo
     e->lin = page;
     e->phys = phys;
     e->perm = (uint8_t)((w->writable ? X86_TLB_W : 0) | (w->dirty ? X86_TLB_D : 0) |
-                        (w->global ? X86_TLB_G : 0));
+                        (w->global ? X86_TLB_G : 0) | (w->large ? X86_TLB_L : 0));
     if (w->large)
         cpu->tlb_has_large = true;
     bool ok_w = as_dmi(cpu->mem, phys, true, &d) && d.lo <= phys && phys + 0xfff <= d.hi;

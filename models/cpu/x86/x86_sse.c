@@ -992,13 +992,6 @@ static void x86_simd_int(struct x86_cpu *cpu, struct x86_insn *in, unsigned pfx)
 }
 
 /* True for the 0F opcodes this unit executes. */
-bool x86_sse_owns(unsigned op)
-{
-    op &= 0xff;
-    return (op >= 0x10 && op <= 0x17) || (op >= 0x28 && op <= 0x2f) ||
-           (op >= 0x50 && op <= 0x7f) || (op >= 0xc2 && op <= 0xc6) || op >= 0xd0;
-}
-
 void x86_sse_exec(struct x86_cpu *cpu, struct x86_insn *in)
 {
     unsigned op = in->op & 0xff;
