@@ -261,7 +261,16 @@ static uint64_t x86_timing_fetch_tx(struct x86_timing *t, uint64_t lin, unsigned
 static void x86_timing_fetch_one(struct x86_timing *t, uint64_t start)
 {
     uint64_t lin = t->fetch_next;
-    uint64_t cycles = t->tab.bus_cycles + x86_timing_fetch_tx(t, lin, t->tab.fetch_width, start);
+    const struct x86_cpu *cpu = t->cpu;
+    uint64_t cycles = t->tab.bus_cycles;
+    if (!t->dram && !t->mmu && cpu->tlb_cur[(lin >> 12) & (X86_TLB_SIZE - 1)].tag_r ==
+                                   (lin & ~0xfffull)) {
+        /* the common case inline: unobserved RAM/ROM, a fixed latency */
+        cycles += t->mem_latency;
+        t->st.fetches++;
+    } else {
+        cycles += x86_timing_fetch_tx(t, lin, t->tab.fetch_width, start);
+    }
     *x86_timing_ready_slot(t, lin) = start + cycles;
     t->bus_free = start + cycles;
     t->fetch_next = lin + t->tab.fetch_width;
