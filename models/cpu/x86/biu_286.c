@@ -37,6 +37,7 @@
 #define B286_REQS 8          /* pending bus cycles */
 #define B286_NEVER UINT64_MAX
 #define B286_KEYS (1u << 17)  /* program keys (biu_286_params.h) */
+#define B286_UNKNOWN 0xffffu
 
 enum { B286_R, B286_W, B286_J, B286_E, B286_H }; /* access kinds; E = the end */
 
@@ -75,7 +76,8 @@ struct biu286 {
     struct biu286_env env;
     const uint8_t *exec;
     bool trace;
-    uint16_t *prog_index;   /* key -> 1 + entry in b286_progs after the fallbacks, 0: none */
+    uint16_t *prog_index;   /* key -> 1 + entry in b286_progs after the fallbacks, 0: none,
+                             * B286_UNKNOWN: not looked up yet */
     uint64_t *own_execute, *own_fetch, *own_flush, *own_data, *own_flushes;
 
     uint64_t t;          /* next clock to simulate */
@@ -120,8 +122,6 @@ struct biu286 {
     uint64_t tgt;
 };
 
-static const struct b286_prog_entry *b286_find(unsigned key);
-static bool b286_group(unsigned op);
 
 struct biu286 *biu286_create(struct x86_cpu *cpu, const struct biu286_env *env,
                              const uint8_t *exec_table)
@@ -133,26 +133,13 @@ struct biu286 *biu286_create(struct x86_cpu *cpu, const struct biu286_env *env,
     b->env = *env;
     b->exec = exec_table;
     b->trace = getenv("B286_TRACE") != NULL;
-    b->prog_index = calloc(B286_KEYS, sizeof *b->prog_index);
+    b->prog_index = malloc(B286_KEYS * sizeof *b->prog_index);
     if (!b->prog_index) {
         free(b);
         return NULL;
     }
-    for (unsigned key = 0; key < B286_KEYS; key++) {
-        /* the entry itself, else without the odd-address split, without
-         * the flush, without both */
-        unsigned detail = b286_group(key & 0x1ff) ? 0 : 3u << 9; /* which accesses split */
-        unsigned nosplit = key & ~((1u << 13) | detail);
-        const unsigned tries[] = { key, key & ~detail, nosplit, key & ~(1u << 14),
-                                   nosplit & ~(1u << 14) };
-        for (unsigned i = 0; i < 5; i++) {
-            const struct b286_prog_entry *p = b286_find(tries[i]);
-            if (p) {
-                b->prog_index[key] = (uint16_t)(p - b286_progs + 1);
-                break;
-            }
-        }
-    }
+    /* filled as keys come up (b286_program) */
+    memset(b->prog_index, 0xff, B286_KEYS * sizeof *b->prog_index);
     return b;
 }
 
@@ -399,6 +386,21 @@ static int b286_program(struct biu286 *b, bool split, bool flush, int *pre, int 
                 key |= (b->acc[i].kind == B286_R ? 1u : 2u) << 9;
     }
     unsigned idx = b->prog_index[key];
+    if (idx == B286_UNKNOWN) {
+        /* the entry itself, else without which accesses split, without the
+         * odd-address split, without the flush, without both */
+        unsigned detail = b286_group(key & 0x1ff) ? 0 : 3u << 9;
+        unsigned nosplit = key & ~((1u << 13) | detail);
+        const unsigned tries[] = { key, key & ~detail, nosplit, key & ~(1u << 14),
+                                   nosplit & ~(1u << 14) };
+        idx = 0;
+        for (unsigned i = 0; i < 5 && !idx; i++) {
+            const struct b286_prog_entry *hit = b286_find(tries[i]);
+            if (hit)
+                idx = (unsigned)(hit - b286_progs + 1);
+        }
+        b->prog_index[key] = (uint16_t)idx;
+    }
     const struct b286_prog_entry *p = idx ? &b286_progs[idx - 1] : NULL;
     if (!p) {
         /* no capture for this form: the documented execute clocks */

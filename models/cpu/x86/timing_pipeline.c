@@ -280,7 +280,14 @@ static void x86_timing_fetch_one(struct x86_timing *t, uint64_t start)
 
 static uint64_t x86_timing_b286_fetch(void *ctx, uint64_t lin, uint64_t start)
 {
-    return x86_timing_fetch_tx(ctx, lin, 2, start);
+    struct x86_timing *t = ctx;
+    const struct x86_cpu *cpu = t->cpu;
+    if (!t->dram && !t->mmu &&
+        cpu->tlb_cur[(lin >> 12) & (X86_TLB_SIZE - 1)].tag_r == (lin & ~0xfffull)) {
+        t->st.fetches++; /* unobserved RAM/ROM, a fixed latency */
+        return t->mem_latency;
+    }
+    return x86_timing_fetch_tx(t, lin, 2, start);
 }
 
 static uint64_t x86_timing_b286_data(void *ctx, uint64_t lin, unsigned size, enum bus_kind kind,
