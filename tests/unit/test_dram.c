@@ -712,6 +712,20 @@ static const uint8_t cpu_loop[] = { 0xb9, 0x32, 0x00, 0x01, 0xc8, 0x89, 0x04, 0x
 
 struct cpu_run {
     uint64_t dram_accesses, fetches, data_cycles, cycles;
+    uint64_t hits, misses, conflicts;
+    uint64_t latency_ps;     /* sum over the DRAM's accesses */
+};
+
+/* A guest program on an 80286 whose pipeline model asks dram0 per access. */
+struct cpu_setup {
+    const char *region;      /* ram (DMI for the core) or mmio */
+    bool observe;            /* an observer on memory: every access over the bus */
+    bool exact;              /* the 80286 bus model (pipeline.exact) */
+    const char *policy;      /* page policy */
+    uint64_t hz;             /* CPU clock */
+    const uint8_t *prog;     /* at 1000:0000 */
+    size_t len;
+    uint16_t ds;
 };
 
 static void ignore_tx(void *opaque, struct addr_space *as, const struct bus_tx *tx)
@@ -728,11 +742,8 @@ static uint64_t comp_stat(struct component *c, const char *name)
     return 0;
 }
 
-/* Runs cpu_loop on an 80286 with the pipeline model (or its exact bus
- * model) asking dram0 per access,
- * the DRAM mapped as `region` (ram: DMI for the core unless `observe`
- * puts an observer on memory, which sends every access over the bus). */
-static void run_cpu_loop(const char *region, bool observe, bool exact, struct cpu_run *out)
+/* Runs the setup's program to its HLT (and a little idling after it). */
+static void run_cpu(const struct cpu_setup *su, struct cpu_run *out)
 {
     struct cw_error err = { { 0 } };
     struct sim *sim = sim_create();
@@ -741,18 +752,18 @@ static void run_cpu_loop(const char *region, bool observe, bool exact, struct cp
     sim_add_space(sim, mem);
     struct addr_space *io = as_create(sim, "io", SPACE_IO, 16);
     sim_add_space(sim, io);
-    sim_add_clock(sim, "cpu", 12000000, 1);
+    sim_add_clock(sim, "cpu", su->hz, 1);
     char y[256];
-    snprintf(y, sizeof y, "{type: dram, size: 1MiB, preset: ddr3-1600, region: %s}", region);
+    snprintf(y, sizeof y, "{type: dram, size: 1MiB, preset: ddr3-1600, region: %s, "
+             "page-policy: %s, tREFI: 0s}", su->region, su->policy);
     struct ynode *dy = ytree_load_string(y, strlen(y), "dram.yaml", &err);
     assert_non_null(dy);
     struct component *dc = component_create(sim, "dram0", component_type_find("dram"), dy, &err);
     if (!dc)
         fail_msg("dram: %s", err.msg);
-    const char *cy = exact ? "{type: x86-cpu, clock: cpu, memory: memory, io: io, profile: \"286\", "
-                             "timing: pipeline, pipeline: {dram: dram0, exact: true}}"
-                           : "{type: x86-cpu, clock: cpu, memory: memory, io: io, profile: \"286\", "
-                             "timing: pipeline, pipeline: {dram: dram0}}";
+    char cy[256];
+    snprintf(cy, sizeof cy, "{type: x86-cpu, clock: cpu, memory: memory, io: io, profile: \"286\", "
+             "timing: pipeline, pipeline: {dram: dram0%s}}", su->exact ? ", exact: true" : "");
     struct ynode *cpuy = ytree_load_string(cy, strlen(cy), "cpu.yaml", &err);
     assert_non_null(cpuy);
     const struct component_type *ct = component_type_find("x86-cpu");
@@ -760,22 +771,33 @@ static void run_cpu_loop(const char *region, bool observe, bool exact, struct cp
     if (!cc || (ct->realize && ct->realize(cc, &err)))
         fail_msg("cpu: %s", err.msg);
     struct x86_cpu *cpu = x86_cpu_of(cc);
-    as_load(mem, 0x10000, cpu_loop, sizeof cpu_loop);
+    as_load(mem, 0x10000, su->prog, su->len);
     x86_cpu_set_reg(cpu, X86_CS, 0x1000);
     x86_cpu_set_reg(cpu, X86_RIP, 0);
-    x86_cpu_set_reg(cpu, X86_DS, 0x2000);
-    if (observe)
+    x86_cpu_set_reg(cpu, X86_DS, su->ds);
+    if (su->observe)
         as_add_observer(mem, 0, 0xfffff, BUS_KIND_ALL, ignore_tx, NULL);
     struct sim_limits lim = { SIM_TIME_MAX, 0, 100000 };
     sim_run(sim, &lim);
     const struct x86_timing_stats *st = x86_timing_stats(x86_timing_of(cpu));
     out->dram_accesses = comp_stat(dc, "accesses");
+    out->hits = comp_stat(dc, "row-hits");
+    out->misses = comp_stat(dc, "row-misses");
+    out->conflicts = comp_stat(dc, "row-conflicts");
+    out->latency_ps = comp_stat(dc, "latency-total-ps");
     out->fetches = st->fetches;
     out->data_cycles = st->data_cycles;
     out->cycles = comp_stat(cc, "cycles");
     sim_destroy(sim);
     ytree_free(dy);
     ytree_free(cpuy);
+}
+
+static void run_cpu_loop(const char *region, bool observe, bool exact, struct cpu_run *out)
+{
+    struct cpu_setup su = { region, observe, exact, "open", 12000000, cpu_loop, sizeof cpu_loop,
+                            0x2000 };
+    run_cpu(&su, out);
 }
 
 static void test_cpu_accesses_counted_once(void **state)
@@ -801,6 +823,51 @@ static void test_cpu_accesses_counted_once(void **state)
     assert_int_equal(mmio.cycles, dmi.cycles);
 }
 
+/* real mode at 1000:0000, DS = 2200h (bank 1; the code is in bank 0):
+ *   mov cx,64 ; l: mov ax,[si] ; add si,2 ; loop l ; hlt */
+static const uint8_t read_loop[] = { 0xb9, 0x40, 0x00, 0x8b, 0x04, 0x83, 0xc6, 0x02,
+                                     0xe2, 0xf9, 0xf4 };
+
+static void test_cpu_loop_page_policy(void **state)
+{
+    /* A memory-bound guest loop at 1 GHz (so the DRAM's latency is most of
+     * every bus cycle): 64 word reads along one row of bank 1, the code in
+     * one row of bank 0. Open page: after the first access of each row
+     * every access is a row hit, CL + BL/2 = 15 tCK (18.75 ns); closed
+     * page: every access opens its row, tRCD + CL + BL/2 = 26 tCK at
+     * least, 11 tCK (13.75 ns) more, and waits for the bank's precharge
+     * after the previous one. The loop is bound by its bus cycles, so the
+     * clocks it gains are the DRAM's added latency, each access rounded
+     * up to the next CPU clock. */
+    struct cpu_run open, closed;
+    struct cpu_setup su = { "ram", false, false, "open", 1000000000, read_loop, sizeof read_loop,
+                            0x2200 };
+    for (int exact = 0; exact < 2; exact++) {
+        su.exact = exact;
+        su.policy = "open";
+        run_cpu(&su, &open);
+        su.policy = "closed";
+        run_cpu(&su, &closed);
+        uint64_t n = open.dram_accesses;
+        uint64_t extra = closed.cycles - open.cycles;
+        uint64_t added_ns = (closed.latency_ps - open.latency_ps) / 1000;
+        print_message("%s: open page %llu cycles, closed page %llu (+%llu; %llu reads, %llu "
+                      "fetches; DRAM latency +%llu ns)\n", exact ? "80286 bus model" : "pipeline",
+                      (unsigned long long)open.cycles, (unsigned long long)closed.cycles,
+                      (unsigned long long)extra, (unsigned long long)open.data_cycles,
+                      (unsigned long long)open.fetches, (unsigned long long)added_ns);
+        assert_int_equal(open.data_cycles, 64);
+        assert_int_equal(n, open.fetches + open.data_cycles);
+        assert_int_equal(open.conflicts, 0);
+        assert_true(open.misses <= 2); /* the first touch of each row */
+        assert_int_equal(open.hits, n - open.misses);
+        assert_int_equal(closed.dram_accesses, n);
+        assert_int_equal(closed.misses, n);
+        assert_true(added_ns * 1000 >= (n - 2) * 11 * TCK_DDR3);
+        assert_true(extra + n >= added_ns && extra <= added_ns + n);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -821,6 +888,7 @@ int main(void)
         cmocka_unit_test(test_bus_access_mmio),
         cmocka_unit_test(test_demo_machine),
         cmocka_unit_test(test_cpu_accesses_counted_once),
+        cmocka_unit_test(test_cpu_loop_page_policy),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
