@@ -184,7 +184,8 @@ static inline void x86_rmw_write(struct x86_cpu *cpu, const struct x86_insn *in,
 static inline void x86_lf(struct x86_cpu *cpu, uint64_t res, uint64_t aux, unsigned size,
                           uint32_t mask)
 {
-    uint32_t keep = cpu->lazy.mask & ~mask;
+    /* lazy.mask only ever holds arithmetic flags: a full mask keeps none */
+    uint32_t keep = mask == X86_ARITH_FLAGS ? 0 : cpu->lazy.mask & ~mask;
     if (X86_UNLIKELY(keep)) {
         /* INC/DEC after an arithmetic op: only CF outlives the old state,
          * so materialise that bit alone (the others are overwritten) */
@@ -205,8 +206,11 @@ static inline bool x86_cf(struct x86_cpu *cpu)
     return (x86_get_flags(cpu) & X86_CF) != 0;
 }
 
-/* ALU ops in encoding order: ADD OR ADC SBB AND SUB XOR CMP */
-uint64_t x86_alu(struct x86_cpu *cpu, unsigned op, uint64_t a, uint64_t b, unsigned size)
+/* ALU ops in encoding order: ADD OR ADC SBB AND SUB XOR CMP. Inlined into
+ * the pre-resolved handlers, where op is a constant. */
+static inline __attribute__((always_inline)) uint64_t x86_alu_op(struct x86_cpu *cpu, unsigned op,
+                                                                 uint64_t a, uint64_t b,
+                                                                 unsigned size)
 {
     uint64_t m = x86_size_mask(size), r;
     a &= m;
@@ -239,6 +243,11 @@ uint64_t x86_alu(struct x86_cpu *cpu, unsigned op, uint64_t a, uint64_t b, unsig
     }
     x86_lf(cpu, r, 0, size, X86_ARITH_FLAGS);
     return r;
+}
+
+uint64_t x86_alu(struct x86_cpu *cpu, unsigned op, uint64_t a, uint64_t b, unsigned size)
+{
+    return x86_alu_op(cpu, op, a, b, size);
 }
 
 static void x86_flags_logic(struct x86_cpu *cpu, uint64_t r, unsigned size)
@@ -2416,6 +2425,270 @@ static void x86_exec_0f(struct x86_cpu *cpu, struct x86_insn *in)
 }
 
 /* ------------------------------------------------------------------------
+ * pre-resolved handlers
+ *
+ * The commonest forms get their own function, picked once per decode
+ * (x86_pick_exec) and kept in the decoded instruction, so executing them
+ * skips x86_exec's opcode switch and its LOCK and 8086 checks: a pick is
+ * made only without a LOCK prefix, outside the 8086 profile and, for 0F
+ * opcodes, outside the 286 profile. Each body is its x86_exec (or
+ * x86_exec_0f) case, unchanged.
+ */
+
+static unsigned x86_h_size(const struct x86_insn *in)
+{
+    return (in->op & 1) ? in->opsize : 1;
+}
+
+/* ALU forms per operation (x86_alu_op with a constant op): r/m,reg;
+ * reg,r/m; AL/eAX,imm; group 1 r/m,imm. CMP writes nothing back. */
+#define X86_ALU_HANDLERS(NAME, OP)                                                         \
+    static void x86_h_##NAME##_rm_r(struct x86_cpu *cpu, struct x86_insn *in)              \
+    {                                                                                      \
+        unsigned size = x86_h_size(in);                                                    \
+        if ((OP) == 7) {                                                                   \
+            uint64_t a = x86_rm_read(cpu, in, size);                                       \
+            x86_alu_op(cpu, 7, a, x86_reg(cpu, in->reg, size, in->rex), size);            \
+            return;                                                                        \
+        }                                                                                  \
+        struct x86_rmw w;                                                                  \
+        uint64_t a = x86_rmw_read(cpu, in, size, &w);                                      \
+        uint64_t b = x86_reg(cpu, in->reg, size, in->rex);                                 \
+        x86_rmw_write(cpu, in, size, &w, x86_alu_op(cpu, (OP), a, b, size));               \
+    }                                                                                      \
+    static void x86_h_##NAME##_r_rm(struct x86_cpu *cpu, struct x86_insn *in)              \
+    {                                                                                      \
+        unsigned size = x86_h_size(in);                                                    \
+        uint64_t b = x86_rm_read(cpu, in, size);                                           \
+        uint64_t r = x86_alu_op(cpu, (OP), x86_reg(cpu, in->reg, size, in->rex), b, size); \
+        if ((OP) != 7)                                                                     \
+            x86_set_reg(cpu, in->reg, size, in->rex, r);                                   \
+    }                                                                                      \
+    static void x86_h_##NAME##_acc_imm(struct x86_cpu *cpu, struct x86_insn *in)           \
+    {                                                                                      \
+        unsigned size = x86_h_size(in);                                                    \
+        uint64_t r = x86_alu_op(cpu, (OP), cpu->regs[0], in->imm, size);                   \
+        if ((OP) != 7)                                                                     \
+            x86_set_reg(cpu, 0, size, true, r);                                            \
+    }                                                                                      \
+    static void x86_h_##NAME##_grp1(struct x86_cpu *cpu, struct x86_insn *in)              \
+    {                                                                                      \
+        unsigned s = in->op == 0x80 || in->op == 0x82 ? 1 : in->opsize;                    \
+        if ((OP) == 7) {                                                                   \
+            x86_alu_op(cpu, 7, x86_rm_read(cpu, in, s), in->imm, s);                       \
+            return;                                                                        \
+        }                                                                                  \
+        struct x86_rmw w;                                                                  \
+        uint64_t a = x86_rmw_read(cpu, in, s, &w);                                         \
+        x86_rmw_write(cpu, in, s, &w, x86_alu_op(cpu, (OP), a, in->imm, s));               \
+    }
+
+X86_ALU_HANDLERS(add, 0)
+X86_ALU_HANDLERS(or, 1)
+X86_ALU_HANDLERS(adc, 2)
+X86_ALU_HANDLERS(sbb, 3)
+X86_ALU_HANDLERS(and, 4)
+X86_ALU_HANDLERS(sub, 5)
+X86_ALU_HANDLERS(xor, 6)
+X86_ALU_HANDLERS(cmp, 7)
+
+static const x86_exec_fn x86_h_alu[8][4] = {
+    { x86_h_add_rm_r, x86_h_add_r_rm, x86_h_add_acc_imm, x86_h_add_grp1 },
+    { x86_h_or_rm_r, x86_h_or_r_rm, x86_h_or_acc_imm, x86_h_or_grp1 },
+    { x86_h_adc_rm_r, x86_h_adc_r_rm, x86_h_adc_acc_imm, x86_h_adc_grp1 },
+    { x86_h_sbb_rm_r, x86_h_sbb_r_rm, x86_h_sbb_acc_imm, x86_h_sbb_grp1 },
+    { x86_h_and_rm_r, x86_h_and_r_rm, x86_h_and_acc_imm, x86_h_and_grp1 },
+    { x86_h_sub_rm_r, x86_h_sub_r_rm, x86_h_sub_acc_imm, x86_h_sub_grp1 },
+    { x86_h_xor_rm_r, x86_h_xor_r_rm, x86_h_xor_acc_imm, x86_h_xor_grp1 },
+    { x86_h_cmp_rm_r, x86_h_cmp_r_rm, x86_h_cmp_acc_imm, x86_h_cmp_grp1 },
+};
+
+static void x86_h_incdec_r(struct x86_cpu *cpu, struct x86_insn *in)
+{
+    unsigned op = in->op;
+    uint64_t r = x86_incdec(cpu, cpu->regs[op & 7], op >= 0x48, in->opsize);
+    x86_set_reg(cpu, op & 7, in->opsize, true, r);
+}
+
+static void x86_h_push_r(struct x86_cpu *cpu, struct x86_insn *in)
+{
+    x86_push(cpu, x86_stack_opsize(cpu, in), cpu->regs[(in->op & 7) | ((in->rex & 1u) << 3)]);
+}
+
+static void x86_h_pop_r(struct x86_cpu *cpu, struct x86_insn *in)
+{
+    unsigned s = x86_stack_opsize(cpu, in);
+    uint64_t a = x86_pop(cpu, s);
+    x86_set_reg(cpu, (in->op & 7) | ((in->rex & 1u) << 3), s, true, a);
+}
+
+/* Jcc rel8 (70-7F) and rel16/32 (0F 80-8F) */
+static void x86_h_jcc(struct x86_cpu *cpu, struct x86_insn *in)
+{
+    if (x86_cond(cpu, in->op & 15))
+        x86_jump_near(cpu, cpu->next_rip + in->imm, cpu->long64 ? 8 : in->opsize);
+}
+
+static void x86_h_test_rm_r(struct x86_cpu *cpu, struct x86_insn *in)
+{
+    unsigned size = x86_h_size(in);
+    uint64_t a = x86_rm_read(cpu, in, size);
+    x86_flags_logic(cpu, a & x86_reg(cpu, in->reg, size, in->rex), size);
+}
+
+static void x86_h_test_acc_imm(struct x86_cpu *cpu, struct x86_insn *in)
+{
+    x86_flags_logic(cpu, cpu->regs[0] & in->imm, x86_h_size(in));
+}
+
+static void x86_h_mov_rm_r(struct x86_cpu *cpu, struct x86_insn *in)
+{
+    unsigned size = x86_h_size(in);
+    x86_rm_write(cpu, in, size, x86_reg(cpu, in->reg, size, in->rex));
+}
+
+static void x86_h_mov_r_rm(struct x86_cpu *cpu, struct x86_insn *in)
+{
+    unsigned size = x86_h_size(in);
+    x86_set_reg(cpu, in->reg, size, in->rex, x86_rm_read(cpu, in, size));
+}
+
+static void x86_h_mov_rm_imm(struct x86_cpu *cpu, struct x86_insn *in)
+{
+    x86_rm_write(cpu, in, x86_h_size(in), in->imm);
+}
+
+static void x86_h_lea(struct x86_cpu *cpu, struct x86_insn *in)
+{
+    x86_set_reg(cpu, in->reg, in->opsize, in->rex, x86_ea(cpu, in));
+}
+
+static void x86_h_mov_r8_imm(struct x86_cpu *cpu, struct x86_insn *in)
+{
+    x86_set_reg(cpu, (in->op & 7) | ((in->rex & 1u) << 3), 1, in->rex, in->imm);
+}
+
+static void x86_h_mov_r_imm(struct x86_cpu *cpu, struct x86_insn *in)
+{
+    x86_set_reg(cpu, (in->op & 7) | ((in->rex & 1u) << 3), in->opsize, true, in->imm);
+}
+
+static void x86_h_shift(struct x86_cpu *cpu, struct x86_insn *in)
+{
+    unsigned op = in->op, size = x86_h_size(in);
+    unsigned count = op <= 0xc1 ? (unsigned)in->imm & 0xff : op <= 0xd1 ? 1 : (unsigned)cpu->regs[1] & 0xff;
+    struct x86_rmw w;
+    uint64_t a = x86_rmw_read(cpu, in, size, &w);
+    x86_rmw_write(cpu, in, size, &w, x86_shift(cpu, in->reg & 7, a, count, size));
+}
+
+static void x86_h_ret(struct x86_cpu *cpu, struct x86_insn *in)
+{
+    unsigned s = x86_stack_opsize(cpu, in);
+    uint64_t target = x86_stack_peek(cpu, 0, s);
+    x86_jump_near(cpu, target, s);
+    uint64_t m = x86_sp_mask(cpu);
+    uint64_t add = s + (in->op == 0xc2 ? (in->imm & 0xffff) : 0);
+    cpu->regs[4] = (cpu->regs[4] & ~m) | ((cpu->regs[4] + add) & m);
+}
+
+static void x86_h_call(struct x86_cpu *cpu, struct x86_insn *in)
+{
+    unsigned s = cpu->long64 ? 8 : in->opsize;
+    uint64_t target = (cpu->next_rip + in->imm) & x86_size_mask(s);
+    if (!cpu->long64 && target > cpu->seg[X86_SEG_CS].limit)
+        x86_gp(cpu, 0);
+    x86_push(cpu, s, cpu->next_rip);
+    x86_jump_near(cpu, target, s);
+}
+
+static void x86_h_jmp(struct x86_cpu *cpu, struct x86_insn *in)
+{
+    x86_jump_near(cpu, cpu->next_rip + in->imm, cpu->long64 ? 8 : in->opsize);
+}
+
+static void x86_h_cmovcc(struct x86_cpu *cpu, struct x86_insn *in)
+{
+    unsigned size = in->opsize;
+    uint64_t a = x86_rm_read(cpu, in, size);
+    if (x86_cond(cpu, in->op & 15))
+        x86_set_reg(cpu, in->reg, size, in->rex, a);
+    else if (size == 4)
+        x86_set_reg(cpu, in->reg, 4, in->rex, cpu->regs[in->reg]);
+}
+
+static void x86_h_setcc(struct x86_cpu *cpu, struct x86_insn *in)
+{
+    x86_rm_write(cpu, in, 1, x86_cond(cpu, in->op & 15));
+}
+
+static void x86_h_movzx(struct x86_cpu *cpu, struct x86_insn *in)
+{
+    uint64_t a = x86_rm_read(cpu, in, in->op == 0x1b6 ? 1 : 2);
+    x86_set_reg(cpu, in->reg, in->opsize, in->rex, a);
+}
+
+static void x86_h_movsx(struct x86_cpu *cpu, struct x86_insn *in)
+{
+    uint64_t a = in->op == 0x1be ? (uint64_t)(int64_t)(int8_t)x86_rm_read(cpu, in, 1)
+                                 : (uint64_t)(int64_t)(int16_t)x86_rm_read(cpu, in, 2);
+    x86_set_reg(cpu, in->reg, in->opsize, in->rex, a);
+}
+
+/* The handler for a decoded instruction: a pre-resolved one or x86_exec. */
+static x86_exec_fn x86_pick_exec(const struct x86_cpu *cpu, const struct x86_insn *in)
+{
+    unsigned op = in->op;
+    if (in->lock || cpu->i8086)
+        return x86_exec;
+    if (op < 0x40) {
+        switch (op & 7) {
+        case 0: case 1: return x86_h_alu[op >> 3][0];
+        case 2: case 3: return x86_h_alu[op >> 3][1];
+        case 4: case 5: return x86_h_alu[op >> 3][2];
+        default: return x86_exec;
+        }
+    }
+    if (op >= 0x40 && op <= 0x4f)
+        return x86_h_incdec_r;
+    if (op >= 0x50 && op <= 0x57)
+        return x86_h_push_r;
+    if (op >= 0x58 && op <= 0x5f)
+        return x86_h_pop_r;
+    if (op >= 0x70 && op <= 0x7f)
+        return x86_h_jcc;
+    if (op >= 0x80 && op <= 0x83)
+        return x86_h_alu[in->reg & 7][3];
+    if (op >= 0xb0 && op <= 0xb7)
+        return x86_h_mov_r8_imm;
+    if (op >= 0xb8 && op <= 0xbf)
+        return x86_h_mov_r_imm;
+    if (op >= 0x100 && cpu->profile != X86_PROFILE_286) {
+        if (op >= 0x180 && op <= 0x18f)
+            return x86_h_jcc;
+        if (op >= 0x140 && op <= 0x14f)
+            return x86_h_cmovcc;
+        if (op >= 0x190 && op <= 0x19f)
+            return x86_h_setcc;
+    }
+    switch (op) {
+    case 0x84: case 0x85: return x86_h_test_rm_r;
+    case 0x88: case 0x89: return x86_h_mov_rm_r;
+    case 0x8a: case 0x8b: return x86_h_mov_r_rm;
+    case 0x8d: return in->mem ? x86_h_lea : x86_exec;
+    case 0xa8: case 0xa9: return x86_h_test_acc_imm;
+    case 0xc0: case 0xc1: case 0xd0: case 0xd1: case 0xd2: case 0xd3: return x86_h_shift;
+    case 0xc2: case 0xc3: return x86_h_ret;
+    case 0xc6: case 0xc7: return (in->reg & 7) == 0 ? x86_h_mov_rm_imm : x86_exec;
+    case 0xe8: return x86_h_call;
+    case 0xe9: case 0xeb: return x86_h_jmp;
+    case 0x1b6: case 0x1b7: return cpu->profile != X86_PROFILE_286 ? x86_h_movzx : x86_exec;
+    case 0x1be: case 0x1bf: return cpu->profile != X86_PROFILE_286 ? x86_h_movsx : x86_exec;
+    default: return x86_exec;
+    }
+}
+
+/* ------------------------------------------------------------------------
  * fetch and step
  */
 
@@ -2489,6 +2762,7 @@ static struct x86_insn *x86_fetch_decode(struct x86_cpu *cpu)
             x86_undefined(cpu);
         x86_gp(cpu, 0);
     }
+    in->exec = x86_pick_exec(cpu, in);
     /* cache it if it lies entirely in this page */
     if (d && (lin & 0xfff) + in->len <= 0x1000) {
         uint64_t pg = phys >> 12;
@@ -2511,7 +2785,7 @@ void x86_step_insn(struct x86_cpu *cpu)
     cpu->next_rip = (cpu->rip + in->len) & cpu->ip_mask;
     if (X86_UNLIKELY(cpu->slow_loop))
         x86_insn_observed(cpu);
-    x86_exec(cpu, in);
+    in->exec(cpu, in);
     cpu->rip = cpu->next_rip;
     cpu->cycles += cpu->cycle_table[in->op];
     cpu->stats.insns++;
@@ -2555,7 +2829,7 @@ void x86_run_insns(struct x86_cpu *cpu)
             in = x86_fetch_decode(cpu);
         cpu->cur = in;
         cpu->next_rip = (cpu->rip + in->len) & cpu->ip_mask;
-        x86_exec(cpu, in);
+        in->exec(cpu, in);
         cpu->rip = cpu->next_rip;
         cpu->cycles += cpu->cycle_table[in->op];
         cpu->stats.insns++;

@@ -106,8 +106,14 @@ struct x86_seg {
     bool can_read, can_write, usable;
 };
 
+struct x86_cpu;
+struct x86_insn;
+/* Executes a decoded instruction (x86_core.c picks one per decode). */
+typedef void (*x86_exec_fn)(struct x86_cpu *cpu, struct x86_insn *in);
+
 /* Decoded instruction. */
 struct x86_insn {
+    x86_exec_fn exec;  /* set by the core's fetch (x86_pick_exec), not the decoder */
     uint16_t op;       /* 0x000-0x0ff one-byte, 0x100-0x1ff 0F xx */
     uint8_t len;
     uint8_t opsize;    /* 2, 4 or 8 */
