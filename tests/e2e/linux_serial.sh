@@ -11,7 +11,7 @@
 #
 # Runs in `make test` by default (tests/e2e/data/linux-common.sh):
 #   LINUX_BOOT=0         skip it (exit 77, with the reason)
-#   LINUX_BOOT_MINUTES   wall-clock limit (default 25): past it the test
+#   LINUX_BOOT_MINUTES   wall-clock limit (default 20): past it the test
 #                        fails with "not reached within N minutes (reached:
 #                        MILESTONE)"
 #   sh tests/e2e/linux_serial.sh --check-log SERIAL.LOG
@@ -60,7 +60,7 @@ linux_enabled "this one boots the serial installer: about 10 minutes of host tim
 need_firmware
 need_iso
 [ -s "$SERIAL_ISO" ] || fail "make-iso.sh printed no serial ISO path"
-minutes=$(linux_minutes 25)
+minutes=$(linux_minutes 20)
 
 "$CLOCKWORK" run tests/e2e/data/linux-serial.yaml --cdrom "$SERIAL_ISO" \
     --serial "$tmp/serial.log" --debugcon "$tmp/debugcon.log" --quiet \
