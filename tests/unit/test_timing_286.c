@@ -28,7 +28,7 @@
 #ifndef T286_DIR
 #define T286_DIR "/work/shared/data/singlestep/80286-real-mode"
 #endif
-#define T286_BASELINE_EXACT 96699
+#define T286_BASELINE_EXACT 96816
 
 static const enum x86_reg_id moo_regs[MOO_NREGS] = {
     X86_RAX, X86_RBX, X86_RCX, X86_RDX, X86_CS, X86_SS, X86_DS, X86_ES,

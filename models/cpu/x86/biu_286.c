@@ -47,6 +47,7 @@ struct b286_access {
     uint8_t size;
     uint8_t bus_kind;    /* enum bus_kind of its cycles */
     bool iter_start;     /* first of a REP iteration's two transfers (MOVS, CMPS, INS, OUTS) */
+    uint8_t exc_pos;     /* 1-6: the pushes, vector reads and flush of an exception entry */
     uint64_t lin;
 };
 
@@ -67,6 +68,7 @@ struct b286_req {
     uint8_t kind;        /* B286_R, B286_W, B286_H */
     uint8_t bus_kind;
     bool last, first;
+    uint8_t exc_pos;
     uint64_t lin;
     uint64_t asked;      /* when the EU asked (for the owners) */
 };
@@ -118,6 +120,7 @@ struct biu286 {
     uint64_t eu_t, start, end;
     unsigned ai;
     int8_t gap[3][4];
+    int8_t exc_gap[6];
     uint64_t data_wait;
     uint64_t tgt;
 };
@@ -409,12 +412,15 @@ static int b286_program(struct biu286 *b, bool split, bool flush, int *pre, int 
         *jpos = (int)b->nacc;
         static const int8_t dflt[3][4] = { { 0, 2, 3, 1 }, { 0, 0, 0, 0 }, { 0, 0, 0, 4 } };
         memcpy(b->gap, dflt, sizeof b->gap);
+        static const int8_t dflt_exc[6] = { 1, 1, 1, 0, 4, 6 }; /* INT's, as captured */
+        memcpy(b->exc_gap, dflt_exc, sizeof b->exc_gap);
         return 0;
     }
     *pre = p->pre;
     *e = p->e;
     *jpos = p->jpos;
     memcpy(b->gap, p->gap, sizeof b->gap);
+    memcpy(b->exc_gap, p->exc, sizeof b->exc_gap);
     if (shift && b->count > 1) {
         /* one clock per bit beyond the first: in the register form's
          * execute clocks, after the read of the memory form */
@@ -462,6 +468,7 @@ static void b286_push_req(struct biu286 *b, const struct b286_access *a, uint64_
         r->bus_kind = a->bus_kind;
         r->first = k == 0;
         r->last = k + 1 == a->ncyc;
+        r->exc_pos = a->exc_pos;
         r->lin = a->lin + k;
         r->asked = at;
     }
@@ -530,7 +537,9 @@ static void b286_run(struct biu286 *b, int pre, int e)
                 b->ai++;
                 b286_flush(b, t);
                 cons_prev = b->consumed;
-                b->eu_t = t + (uint64_t)(int64_t)b->gap[B286_J][b286_next_kind(b)];
+                int g = b->acc[b->ai - 1].exc_pos ? b->exc_gap[5]
+                                                  : b->gap[B286_J][b286_next_kind(b)];
+                b->eu_t = t + (uint64_t)(int64_t)g;
             } else if (b->ai < b->nacc) {
                 b286_push_req(b, &b->acc[b->ai], b->eu_t);
                 b->ai++;
@@ -564,13 +573,14 @@ static void b286_run(struct biu286 *b, int pre, int e)
                     if (q.first)
                         b->data_wait += t - q.asked;
                     unsigned nk = b286_next_kind(b);
+                    int xg = q.exc_pos ? b->exc_gap[q.exc_pos - 1] : 0;
                     if (q.kind == B286_R && q.last) {
                         b->waiting = false;
                         b->data_wait += lat;
-                        b->eu_t = t + lat + (uint64_t)(int64_t)b->gap[B286_R][nk];
+                        b->eu_t = t + lat + (uint64_t)(int64_t)(q.exc_pos ? xg : b->gap[B286_R][nk]);
                     } else if (q.kind == B286_W && q.first) {
                         b->waiting = false;
-                        b->eu_t = t + 1 + (uint64_t)(int64_t)b->gap[B286_W][nk];
+                        b->eu_t = t + 1 + (uint64_t)(int64_t)(q.exc_pos ? xg : b->gap[B286_W][nk]);
                     }
                     if (!b->waiting && b->ai >= b->nacc && stage == RUN) {
                         b->end = b->eu_t;
@@ -623,6 +633,7 @@ static void b286_add(struct biu286 *b, unsigned kind, uint64_t lin, unsigned siz
     a->bus_kind = (uint8_t)bk;
     a->ncyc = (uint8_t)(size == 2 && (lin & 1) ? 2 : 1);
     a->iter_start = false;
+    a->exc_pos = 0;
 }
 
 /* A transfer of `size` bytes as the 16-bit bus does it: words (an odd one
@@ -759,11 +770,15 @@ void biu286_exception(struct biu286 *b, int vector)
     b->exc = true;
     uint64_t ss = cpu->seg[X86_SEG_SS].base;
     uint16_t sp = (uint16_t)cpu->regs[4];
-    for (unsigned k = 1; k <= 3; k++)
+    for (unsigned k = 1; k <= 3; k++) {
         b286_add(b, B286_W, (ss + (uint16_t)(sp - 2 * k)) & 0xffffff, 2, BUS_WRITE);
+        b->acc[b->nacc - 1].exc_pos = (uint8_t)k;
+    }
     uint64_t iv = cpu->idt_base + (uint64_t)vector * 4;
     b286_add(b, B286_R, iv, 2, BUS_READ);
+    b->acc[b->nacc - 1].exc_pos = 4;
     b286_add(b, B286_R, iv + 2, 2, BUS_READ);
+    b->acc[b->nacc - 1].exc_pos = 5;
 }
 
 void biu286_retire(struct biu286 *b)
@@ -817,6 +832,8 @@ static void b286_process(struct biu286 *b, uint64_t next_lin)
         if (jpos > (int)b->nacc || jpos < 0)
             jpos = (int)b->nacc;
         b286_add(b, B286_J, 0, 0, BUS_FETCH);
+        if (b->exc)
+            b->acc[b->nacc - 1].exc_pos = 6;
         struct b286_access j = b->acc[b->nacc - 1];
         memmove(&b->acc[jpos + 1], &b->acc[jpos], (b->nacc - 1 - (unsigned)jpos) * sizeof j);
         b->acc[jpos] = j;
