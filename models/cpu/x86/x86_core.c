@@ -255,7 +255,8 @@ static void x86_flags_logic(struct x86_cpu *cpu, uint64_t r, unsigned size)
     x86_lf(cpu, r & x86_size_mask(size), 0, size, X86_ARITH_FLAGS);
 }
 
-static uint64_t x86_incdec(struct x86_cpu *cpu, uint64_t a, bool dec, unsigned size)
+static inline __attribute__((always_inline)) uint64_t x86_incdec(struct x86_cpu *cpu, uint64_t a,
+                                                                 bool dec, unsigned size)
 {
     uint64_t m = x86_size_mask(size), r;
     a &= m;
@@ -400,7 +401,7 @@ static uint64_t x86_shxd(struct x86_cpu *cpu, bool left, uint64_t dst, uint64_t 
     return r;
 }
 
-static bool x86_cond(struct x86_cpu *cpu, unsigned cc)
+static inline __attribute__((always_inline)) bool x86_cond_inl(struct x86_cpu *cpu, unsigned cc)
 {
     uint32_t f;
     bool r;
@@ -439,6 +440,11 @@ static bool x86_cond(struct x86_cpu *cpu, unsigned cc)
     return r ^ (cc & 1);
 }
 
+static bool x86_cond(struct x86_cpu *cpu, unsigned cc)
+{
+    return x86_cond_inl(cpu, cc);
+}
+
 /* --- stack --------------------------------------------------------------- */
 
 static unsigned x86_stack_opsize(const struct x86_cpu *cpu, const struct x86_insn *in)
@@ -474,7 +480,8 @@ uint64_t x86_stack_peek(struct x86_cpu *cpu, unsigned offset, unsigned size)
 
 /* --- control flow -------------------------------------------------------- */
 
-void x86_jump_near(struct x86_cpu *cpu, uint64_t target, unsigned opsize)
+static inline __attribute__((always_inline)) void x86_jump_near_inl(struct x86_cpu *cpu,
+                                                                   uint64_t target, unsigned opsize)
 {
     target &= x86_size_mask(opsize);
     if (cpu->long64 ? !x86_canonical(target) : target > cpu->seg[X86_SEG_CS].limit)
@@ -482,6 +489,11 @@ void x86_jump_near(struct x86_cpu *cpu, uint64_t target, unsigned opsize)
     if (X86_UNLIKELY(cpu->hooks) && cpu->hooks->branch)
         cpu->hooks->branch(cpu->hooks->ctx, cpu->insn_rip, target);
     cpu->next_rip = target;
+}
+
+void x86_jump_near(struct x86_cpu *cpu, uint64_t target, unsigned opsize)
+{
+    x86_jump_near_inl(cpu, target, opsize);
 }
 
 /* --- I/O ------------------------------------------------------------------- */
@@ -2525,8 +2537,8 @@ static void x86_h_pop_r(struct x86_cpu *cpu, struct x86_insn *in)
 /* Jcc rel8 (70-7F) and rel16/32 (0F 80-8F) */
 static void x86_h_jcc(struct x86_cpu *cpu, struct x86_insn *in)
 {
-    if (x86_cond(cpu, in->op & 15))
-        x86_jump_near(cpu, cpu->next_rip + in->imm, cpu->long64 ? 8 : in->opsize);
+    if (x86_cond_inl(cpu, in->op & 15))
+        x86_jump_near_inl(cpu, cpu->next_rip + in->imm, cpu->long64 ? 8 : in->opsize);
 }
 
 static void x86_h_test_rm_r(struct x86_cpu *cpu, struct x86_insn *in)
@@ -2604,7 +2616,7 @@ static void x86_h_call(struct x86_cpu *cpu, struct x86_insn *in)
 
 static void x86_h_jmp(struct x86_cpu *cpu, struct x86_insn *in)
 {
-    x86_jump_near(cpu, cpu->next_rip + in->imm, cpu->long64 ? 8 : in->opsize);
+    x86_jump_near_inl(cpu, cpu->next_rip + in->imm, cpu->long64 ? 8 : in->opsize);
 }
 
 static void x86_h_cmovcc(struct x86_cpu *cpu, struct x86_insn *in)
@@ -2771,6 +2783,7 @@ static struct x86_insn *x86_fetch_decode(struct x86_cpu *cpu)
         d->lin = lin;
         d->phys = phys;
         d->gen = cpu->page_gen[pg];
+        d->stamp = cpu->fetch_stamp - 1; /* checked in full at its first hit */
     }
     return in;
 }
@@ -2803,13 +2816,17 @@ static inline struct x86_insn *x86_fetch_hit(struct x86_cpu *cpu)
     struct x86_dcache_entry *d = &cpu->dcache[lin & (X86_DCACHE_SIZE - 1)];
     if (X86_UNLIKELY(d->lin != lin))
         return NULL;
-    const struct x86_tlb_entry *e = &cpu->tlb_cur[(lin >> 12) & (X86_TLB_SIZE - 1)];
-    if (X86_UNLIKELY(e->tag_r != (lin & ~0xfffull)))
-        return NULL;
-    uint64_t phys = e->phys | (lin & 0xfff);
-    if (X86_UNLIKELY(d->phys != phys || d->gen != cpu->page_gen[phys >> 12] ||
-                     d->mode != cpu->fetch_mode || rip + d->in.len - 1 > cpu->fetch_limit))
-        return NULL;
+    if (X86_UNLIKELY(d->stamp != cpu->fetch_stamp)) {
+        /* something changed since this entry was checked: check in full */
+        const struct x86_tlb_entry *e = &cpu->tlb_cur[(lin >> 12) & (X86_TLB_SIZE - 1)];
+        if (e->tag_r != (lin & ~0xfffull))
+            return NULL;
+        uint64_t phys = e->phys | (lin & 0xfff);
+        if (d->phys != phys || d->gen != cpu->page_gen[phys >> 12] || d->mode != cpu->fetch_mode ||
+            rip + d->in.len - 1 > cpu->fetch_limit)
+            return NULL;
+        d->stamp = cpu->fetch_stamp;
+    }
     cpu->stats.decode_hits++;
     return &d->in;
 }

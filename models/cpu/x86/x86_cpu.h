@@ -139,6 +139,7 @@ struct x86_insn {
 #define X86_CODE_PAGES (1u << 20)
 struct x86_dcache_entry {
     uint64_t lin;      /* X86_TLB_NONE when empty */
+    uint64_t stamp;    /* fetch_stamp when last checked in full */
     uint64_t phys;
     uint32_t gen;
     uint32_t mode;
@@ -239,6 +240,11 @@ struct x86_cpu {
      * what a decode-cache entry was decoded for */
     uint64_t fetch_base, fetch_lin_mask, ip_mask, fetch_limit;
     uint32_t fetch_mode;
+    /* bumped by everything that may change what a linear address fetches
+     * (TLB fills and flushes, code-page writes, mode and CS changes, decode
+     * cache flushes): a decode-cache entry checked in full under the
+     * current stamp needs no second check (x86_fetch_hit) */
+    uint64_t fetch_stamp;
     uint64_t a20_mask;
 
     /* TLB: [0] supervisor, [1] user */

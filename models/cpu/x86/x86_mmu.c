@@ -54,6 +54,7 @@ void x86_phys_write(struct x86_cpu *cpu, uint64_t phys, unsigned size, uint64_t 
 
 void x86_dcache_flush(struct x86_cpu *cpu)
 {
+    cpu->fetch_stamp++;
     if (!cpu->dcache)
         return;
     for (unsigned i = 0; i < X86_DCACHE_SIZE; i++)
@@ -77,6 +78,7 @@ void x86_code_page_written(struct x86_cpu *cpu, uint64_t pg)
         return;
     cpu->code_page[pg >> 3] &= (uint8_t)~(1u << (pg & 7));
     cpu->page_gen[pg]++;
+    cpu->fetch_stamp++;
 }
 
 /* --- TLB ---------------------------------------------------------------- */
@@ -90,6 +92,7 @@ static void x86_tlb_entry_clear(struct x86_tlb_entry *e)
 
 void x86_tlb_flush(struct x86_cpu *cpu, bool include_global)
 {
+    cpu->fetch_stamp++;
     for (int u = 0; u < 2; u++)
         for (int i = 0; i < X86_TLB_SIZE; i++) {
             struct x86_tlb_entry *e = &cpu->tlb[u][i];
@@ -102,6 +105,7 @@ void x86_tlb_flush(struct x86_cpu *cpu, bool include_global)
 
 void x86_tlb_flush_page(struct x86_cpu *cpu, uint64_t lin)
 {
+    cpu->fetch_stamp++;
     uint64_t page = lin & ~0xfffull;
     for (int u = 0; u < 2; u++) {
         struct x86_tlb_entry *e = &cpu->tlb[u][(lin >> 12) & (X86_TLB_SIZE - 1)];
@@ -137,6 +141,7 @@ void x86_update_mode(struct x86_cpu *cpu)
     cpu->code32 = (cpu->seg[X86_SEG_CS].attr & X86_ATTR_DB) != 0 && !cpu->vm86 && !cpu->long64;
     cpu->stack32 = (cpu->seg[X86_SEG_SS].attr & X86_ATTR_DB) != 0 && !cpu->vm86;
     cpu->tlb_cur = cpu->tlb[cpu->cpl == 3];
+    cpu->fetch_stamp++;
     const struct x86_seg *cs = &cpu->seg[X86_SEG_CS];
     int bits = cpu->long64 ? 64 : cpu->code32 ? 32 : 16;
     if (cpu->profile == X86_PROFILE_286)
@@ -335,6 +340,7 @@ static struct x86_tlb_entry *x86_tlb_fill(struct x86_cpu *cpu, uint64_t lin, boo
     uint64_t page = lin & ~0xfffull;
     uint64_t phys = w->phys & cpu->a20_mask;
     struct dmi d;
+    cpu->fetch_stamp++; /* the entry it replaces may have mapped code */
     x86_tlb_entry_clear(e);
     e->lin = page;
     e->phys = phys;
