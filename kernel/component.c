@@ -409,7 +409,8 @@ struct component *component_create(struct sim *sim, const char *instance,
     if (type->create && type->create(c, c->params, err) != 0) {
         if (err && !err->msg[0])
             ynode_error(err, config, "component '%s' could not be created", instance);
-        return NULL; /* stays linked; sim_destroy frees it */
+        c->broken = true; /* stays linked so sim_destroy frees it; never reset */
+        return NULL;
     }
     return c;
 }
@@ -471,7 +472,7 @@ int sim_realize_components(struct sim *sim, struct cw_error *err)
 void sim_reset_components(struct sim *sim)
 {
     for (struct component *c = sim->components; c; c = c->next)
-        if (c->type->reset)
+        if (c->type->reset && !c->broken)
             c->type->reset(c);
 }
 

@@ -92,6 +92,7 @@ struct component {
     struct stat_entry *stats;
     struct params *params;    /* kept for the component's lifetime */
     struct iface_entry *ifaces;
+    bool broken;              /* create() failed: kept only to be destroyed */
     struct component *next;
 };
 

@@ -448,6 +448,36 @@ static void test_include_errors(void **state)
     assert_non_null(strstr(err.msg, "e.yaml:1:1: a machine file is a map"));
 }
 
+/* A component whose create() failed stays listed (sim_destroy frees it)
+ * but a reset of the machine never reaches it: its state is partial. */
+static int failing_resets;
+static int failing_create(struct component *c, const struct params *p, struct cw_error *err)
+{
+    return cw_errorf(err, "refused on purpose");
+}
+static void failing_reset(struct component *c)
+{
+    failing_resets++;
+}
+
+static void test_failed_create_not_reset(void **state)
+{
+    static const struct component_type failing = {
+        .name = "failing", .create = failing_create, .reset = failing_reset,
+    };
+    struct cw_error err = {{0}};
+    struct sim *sim = sim_create();
+    struct ynode *config = load("{}\n");
+    failing_resets = 0;
+    assert_null(component_create(sim, "f0", &failing, config, &err));
+    assert_string_equal(err.msg, "refused on purpose");
+    assert_non_null(sim_find_component(sim, "f0"));
+    sim_reset_components(sim);
+    assert_int_equal(failing_resets, 0);
+    sim_destroy(sim);
+    ytree_free(config);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -462,6 +492,7 @@ int main(void)
         cmocka_unit_test(test_set_path),
         cmocka_unit_test(test_includes),
         cmocka_unit_test(test_include_errors),
+        cmocka_unit_test(test_failed_create_not_reset),
     };
     return cmocka_run_group_tests(tests, make_dir, remove_dir);
 }
