@@ -135,7 +135,7 @@ struct x86_insn {
     uint8_t bytes[16];
 };
 
-#define X86_DCACHE_SIZE 8192
+#define X86_DCACHE_SIZE 65536
 #define X86_CODE_PAGES (1u << 20)
 struct x86_dcache_entry {
     uint64_t lin;      /* X86_TLB_NONE when empty */
@@ -154,9 +154,10 @@ struct x86_tlb_entry {
     uint64_t phys;     /* physical page */
     uint8_t *host;     /* host pointer of the page (NULL: go to the bus) */
     uint8_t perm;      /* X86_TLB_* */
+    bool listed;       /* in x86_cpu.tlb_used (kept when the entry is cleared) */
 };
 #define X86_TLB_NONE UINT64_MAX
-#define X86_TLB_SIZE 256
+#define X86_TLB_SIZE 1024
 #define X86_TLB_W 0x1u     /* writable at this privilege */
 #define X86_TLB_D 0x2u     /* dirty bit already set */
 #define X86_TLB_G 0x4u     /* global */
@@ -251,6 +252,11 @@ struct x86_cpu {
     struct x86_tlb_entry tlb[2][X86_TLB_SIZE];
     struct x86_tlb_entry *tlb_cur;
     bool tlb_has_large;
+    /* the slots (user * X86_TLB_SIZE + index) filled since they were last
+     * flushed, each once: flushes and scans visit only these */
+    uint16_t tlb_used[2 * X86_TLB_SIZE];
+    unsigned tlb_used_count;
+    bool tlb_ready;    /* every slot cleared once (the first flush) */
 
     /* current instruction: `cur` points at `in` or at a decode-cache slot */
     struct x86_insn in;

@@ -63,13 +63,19 @@ void x86_dcache_flush(struct x86_cpu *cpu)
 
 /* A page that holds decoded instructions loses its fast write pointers, so
  * every write to it comes through x86_code_page_written. */
+static struct x86_tlb_entry *x86_tlb_slot(struct x86_cpu *cpu, unsigned slot)
+{
+    return &cpu->tlb[slot / X86_TLB_SIZE][slot % X86_TLB_SIZE];
+}
+
 void x86_mark_code_page(struct x86_cpu *cpu, uint64_t pg)
 {
     cpu->code_page[pg >> 3] |= (uint8_t)(1u << (pg & 7));
-    for (int u = 0; u < 2; u++)
-        for (int i = 0; i < X86_TLB_SIZE; i++)
-            if ((cpu->tlb[u][i].phys >> 12) == pg)
-                cpu->tlb[u][i].tag_w = X86_TLB_NONE;
+    for (unsigned k = 0; k < cpu->tlb_used_count; k++) {
+        struct x86_tlb_entry *e = x86_tlb_slot(cpu, cpu->tlb_used[k]);
+        if (e->lin != X86_TLB_NONE && (e->phys >> 12) == pg)
+            e->tag_w = X86_TLB_NONE;
+    }
 }
 
 void x86_code_page_written(struct x86_cpu *cpu, uint64_t pg)
@@ -93,12 +99,29 @@ static void x86_tlb_entry_clear(struct x86_tlb_entry *e)
 void x86_tlb_flush(struct x86_cpu *cpu, bool include_global)
 {
     cpu->fetch_stamp++;
-    for (int u = 0; u < 2; u++)
-        for (int i = 0; i < X86_TLB_SIZE; i++) {
-            struct x86_tlb_entry *e = &cpu->tlb[u][i];
-            if (include_global || !(e->perm & X86_TLB_G))
-                x86_tlb_entry_clear(e);
+    if (!cpu->tlb_ready) {
+        for (int u = 0; u < 2; u++)
+            for (int i = 0; i < X86_TLB_SIZE; i++) {
+                x86_tlb_entry_clear(&cpu->tlb[u][i]);
+                cpu->tlb[u][i].listed = false;
+            }
+        cpu->tlb_used_count = 0;
+        cpu->tlb_ready = true;
+    }
+    /* only the slots filled since their last flush can hold anything;
+     * global ones stay listed when kept */
+    unsigned kept = 0;
+    for (unsigned k = 0; k < cpu->tlb_used_count; k++) {
+        uint16_t slot = cpu->tlb_used[k];
+        struct x86_tlb_entry *e = x86_tlb_slot(cpu, slot);
+        if (include_global || !(e->perm & X86_TLB_G)) {
+            x86_tlb_entry_clear(e);
+            e->listed = false;
+        } else {
+            cpu->tlb_used[kept++] = slot;
         }
+    }
+    cpu->tlb_used_count = kept;
     if (include_global)
         cpu->tlb_has_large = false;
 }
@@ -119,12 +142,11 @@ void x86_tlb_flush_page(struct x86_cpu *cpu, uint64_t lin)
      * 2 MiB page too; dropping more than needed is always allowed). Other
      * pages stay, as INVLPG leaves them on hardware. */
     uint64_t region = lin & ~0x3fffffull;
-    for (int u = 0; u < 2; u++)
-        for (int i = 0; i < X86_TLB_SIZE; i++) {
-            struct x86_tlb_entry *e = &cpu->tlb[u][i];
-            if ((e->perm & X86_TLB_L) && (e->lin & ~0x3fffffull) == region)
-                x86_tlb_entry_clear(e);
-        }
+    for (unsigned k = 0; k < cpu->tlb_used_count; k++) {
+        struct x86_tlb_entry *e = x86_tlb_slot(cpu, cpu->tlb_used[k]);
+        if ((e->perm & X86_TLB_L) && (e->lin & ~0x3fffffull) == region)
+            x86_tlb_entry_clear(e);
+    }
 }
 
 void x86_update_mode(struct x86_cpu *cpu)
@@ -342,6 +364,11 @@ static struct x86_tlb_entry *x86_tlb_fill(struct x86_cpu *cpu, uint64_t lin, boo
     struct dmi d;
     cpu->fetch_stamp++; /* the entry it replaces may have mapped code */
     x86_tlb_entry_clear(e);
+    if (!e->listed) {
+        e->listed = true;
+        cpu->tlb_used[cpu->tlb_used_count++] = (uint16_t)(user * X86_TLB_SIZE +
+                                                          ((lin >> 12) & (X86_TLB_SIZE - 1)));
+    }
     e->lin = page;
     e->phys = phys;
     e->perm = (uint8_t)((w->writable ? X86_TLB_W : 0) | (w->dirty ? X86_TLB_D : 0) |
