@@ -45,7 +45,7 @@ else
 CLOCKWORK := $(BUILD)/clockwork
 endif
 
-.PHONY: all test unit e2e check-asan bench fuzz install run iso clean
+.PHONY: all test test-build deps unit e2e check-asan bench fuzz install run iso clean
 .SECONDARY:
 
 # `make V=1` shows the full commands.
@@ -97,10 +97,18 @@ unit: $(UNIT_BIN)
 e2e: $(CLOCKWORK)
 	@CLOCKWORK=$(abspath $(CLOCKWORK)) sh tests/run-e2e.sh
 
+# The Debian packages the build and the tests need (installed if missing).
+deps:
+	@sh scripts/deps.sh
+
 # The whole suite: unit tests, then end-to-end tests; one summary line each.
-test: $(CLOCKWORK) $(UNIT_BIN)
+# Installs missing packages first, so it works on a fresh Debian machine.
+test: deps
+	@$(MAKE) --no-print-directory test-build
 	@sh tests/run-unit.sh $(UNIT_BIN)
 	@CLOCKWORK=$(abspath $(CLOCKWORK)) sh tests/run-e2e.sh
+
+test-build: $(CLOCKWORK) $(UNIT_BIN)
 
 check-asan:
 	$(MAKE) BUILD=build-asan SAN=1 OPT=-O1 test
@@ -122,7 +130,8 @@ install: $(CLOCKWORK)
 iso:
 	sh scripts/make-iso.sh
 
-run: $(CLOCKWORK)
+run: deps
+	@$(MAKE) --no-print-directory all
 	sh scripts/make-iso.sh
 	./$(CLOCKWORK) run configs/netinst.yaml
 
