@@ -2647,6 +2647,99 @@ static void x86_h_movsx(struct x86_cpu *cpu, struct x86_insn *in)
     x86_set_reg(cpu, in->reg, in->opsize, in->rex, a);
 }
 
+/* NOP, PAUSE, NOP r/m (0F 1F), prefetch and hint space (0F 0D, 0F 18-1E) */
+static void x86_h_nop(struct x86_cpu *cpu, struct x86_insn *in)
+{
+}
+
+/* MOVSXD in 64-bit mode; ARPL elsewhere goes to x86_exec */
+static void x86_h_63(struct x86_cpu *cpu, struct x86_insn *in)
+{
+    if (!cpu->long64) {
+        x86_exec(cpu, in);
+        return;
+    }
+    uint64_t a = x86_rm_read(cpu, in, 4);
+    x86_set_reg(cpu, in->reg, in->opsize, in->rex, (uint64_t)(int64_t)(int32_t)a);
+}
+
+/* group 3 (F6/F7) by reg: TEST, NOT, NEG, then MUL/IMUL/DIV/IDIV */
+static void x86_h_grp3_test(struct x86_cpu *cpu, struct x86_insn *in)
+{
+    unsigned size = x86_h_size(in);
+    x86_flags_logic(cpu, x86_rm_read(cpu, in, size) & in->imm, size);
+}
+
+static void x86_h_grp3_not(struct x86_cpu *cpu, struct x86_insn *in)
+{
+    unsigned size = x86_h_size(in);
+    struct x86_rmw w;
+    uint64_t a = x86_rmw_read(cpu, in, size, &w);
+    x86_rmw_write(cpu, in, size, &w, ~a);
+}
+
+static void x86_h_grp3_neg(struct x86_cpu *cpu, struct x86_insn *in)
+{
+    unsigned size = x86_h_size(in);
+    struct x86_rmw w;
+    uint64_t a = x86_rmw_read(cpu, in, size, &w);
+    x86_rmw_write(cpu, in, size, &w, x86_alu_op(cpu, 5, 0, a, size));
+}
+
+static void x86_h_grp3_muldiv(struct x86_cpu *cpu, struct x86_insn *in)
+{
+    unsigned size = x86_h_size(in);
+    if ((in->reg & 7) < 6)
+        x86_mul(cpu, in, (in->reg & 7) == 5, x86_rm_read(cpu, in, size), size);
+    else
+        x86_div(cpu, (in->reg & 7) == 7, x86_rm_read(cpu, in, size), size);
+}
+
+/* group 5 (FF): INC, DEC, CALL near, JMP near, PUSH; far forms go to x86_exec */
+static void x86_h_grp5_incdec(struct x86_cpu *cpu, struct x86_insn *in)
+{
+    struct x86_rmw w;
+    uint64_t a = x86_rmw_read(cpu, in, in->opsize, &w);
+    x86_rmw_write(cpu, in, in->opsize, &w, x86_incdec(cpu, a, in->reg & 1, in->opsize));
+}
+
+static void x86_h_grp5_call(struct x86_cpu *cpu, struct x86_insn *in)
+{
+    unsigned s = cpu->long64 ? 8 : in->opsize;
+    uint64_t target = x86_rm_read(cpu, in, s) & x86_size_mask(s);
+    if (!cpu->long64 && target > cpu->seg[X86_SEG_CS].limit)
+        x86_gp(cpu, 0);
+    x86_push(cpu, s, cpu->next_rip);
+    x86_jump_near(cpu, target, s);
+}
+
+static void x86_h_grp5_jmp(struct x86_cpu *cpu, struct x86_insn *in)
+{
+    x86_jump_near(cpu, x86_rm_read(cpu, in, cpu->long64 ? 8 : in->opsize),
+                  cpu->long64 ? 8 : in->opsize);
+}
+
+static void x86_h_grp5_push(struct x86_cpu *cpu, struct x86_insn *in)
+{
+    x86_push(cpu, x86_stack_opsize(cpu, in), x86_rm_read(cpu, in, x86_stack_opsize(cpu, in)));
+}
+
+static void x86_h_imul_r_rm(struct x86_cpu *cpu, struct x86_insn *in)
+{
+    unsigned size = in->opsize;
+    uint64_t a = x86_rm_read(cpu, in, size);
+    x86_set_reg(cpu, in->reg, size, in->rex, x86_imul2(cpu, x86_reg(cpu, in->reg, size, in->rex), a, size));
+}
+
+static void x86_h_rdtsc(struct x86_cpu *cpu, struct x86_insn *in)
+{
+    if ((cpu->cr4 & X86_CR4_TSD) && cpu->cpl)
+        x86_gp(cpu, 0);
+    uint64_t a = x86_tsc(cpu);
+    cpu->regs[0] = (uint32_t)a;
+    cpu->regs[2] = a >> 32;
+}
+
 /* The handler for a decoded instruction: a pre-resolved one or x86_exec. */
 static x86_exec_fn x86_pick_exec(const struct x86_cpu *cpu, const struct x86_insn *in)
 {
@@ -2682,12 +2775,34 @@ static x86_exec_fn x86_pick_exec(const struct x86_cpu *cpu, const struct x86_ins
             return x86_h_cmovcc;
         if (op >= 0x190 && op <= 0x19f)
             return x86_h_setcc;
+        if (op == 0x10d || (op >= 0x118 && op <= 0x11f))
+            return x86_h_nop;
+        if (op == 0x1af)
+            return x86_h_imul_r_rm;
+        if (op == 0x131)
+            return x86_h_rdtsc;
+    }
+    if (op == 0xf6 || op == 0xf7) {
+        static const x86_exec_fn grp3[8] = {
+            x86_h_grp3_test, x86_h_grp3_test, x86_h_grp3_not, x86_h_grp3_neg,
+            x86_h_grp3_muldiv, x86_h_grp3_muldiv, x86_h_grp3_muldiv, x86_h_grp3_muldiv,
+        };
+        return grp3[in->reg & 7];
+    }
+    if (op == 0xff) {
+        static const x86_exec_fn grp5[8] = {
+            x86_h_grp5_incdec, x86_h_grp5_incdec, x86_h_grp5_call, x86_exec,
+            x86_h_grp5_jmp, x86_exec, x86_h_grp5_push, x86_exec,
+        };
+        return grp5[in->reg & 7];
     }
     switch (op) {
     case 0x84: case 0x85: return x86_h_test_rm_r;
     case 0x88: case 0x89: return x86_h_mov_rm_r;
     case 0x8a: case 0x8b: return x86_h_mov_r_rm;
     case 0x8d: return in->mem ? x86_h_lea : x86_exec;
+    case 0x63: return x86_h_63;
+    case 0x90: return (in->rex & 1) ? x86_exec : x86_h_nop;
     case 0xa8: case 0xa9: return x86_h_test_acc_imm;
     case 0xc0: case 0xc1: case 0xd0: case 0xd1: case 0xd2: case 0xd3: return x86_h_shift;
     case 0xc2: case 0xc3: return x86_h_ret;
