@@ -14,7 +14,7 @@
 # Prints what the boot reached and its phase table either way. Runs in
 # `make test` by default (tests/e2e/data/linux-common.sh):
 #   LINUX_BOOT=0         skip it (exit 77, with the reason)
-#   LINUX_BOOT_MINUTES   wall-clock limit of the boot (default 20): past it
+#   LINUX_BOOT_MINUTES   wall-clock limit of the boot (default 25): past it
 #                        the test fails, "not reached within N minutes";
 #                        QEMU gets 300 s
 #   LINUX_KEEP=DIR       keep lang-gui.png and QEMU's screendump in DIR
@@ -28,7 +28,7 @@ boot_setup
 linux_enabled "this one boots the graphical installer to its first screen: about 10 minutes of host time"
 need_firmware
 need_iso
-minutes=$(linux_minutes 20)
+minutes=$(linux_minutes 25)
 
 linux_config_run configs/netinst-gui.yaml "$tmp/lang-gui.png" "$minutes"
 [ -z "${LINUX_KEEP:-}" ] || cp "$tmp/lang-gui.png" "$LINUX_KEEP/lang-gui.png"
