@@ -761,12 +761,15 @@ int x86_timing_create(struct x86_cpu *cpu, struct component *c, const struct par
         biu8086_set_owners(t->b86, &t->st.execute, &t->st.fetch_stall, &t->st.data_stall);
     }
     const struct x86_timing_table *g = &t->tab;
-    if (!strcmp(g->name, "286") && t->exact == 1) {
-        if (g->queue_size != 6 || g->fetch_width != 2 || g->fetch_align != 2 ||
-            g->bus_width != 2 || g->bus_cycles != 2)
-            return params_error(p, "pipeline", err, "exact: the 80286 bus model has its own "
-                                "queue and bus; leave queue-size, fetch-width, fetch-align, "
-                                "bus-width and bus-cycles out");
+    /* The 80286 bus model is the 286 table's default, as the 8086's is;
+     * a table given its own queue or bus geometry keeps the pipeline model. */
+    bool geometry_286 = g->queue_size == 6 && g->fetch_width == 2 && g->fetch_align == 2 &&
+                        g->bus_width == 2 && g->bus_cycles == 2;
+    if (!strcmp(g->name, "286") && t->exact == 1 && !geometry_286)
+        return params_error(p, "pipeline", err, "exact: the 80286 bus model has its own "
+                            "queue and bus; leave queue-size, fetch-width, fetch-align, "
+                            "bus-width and bus-cycles out");
+    if (!strcmp(g->name, "286") && (t->exact == 1 || (t->exact == -1 && geometry_286))) {
         /* the 80286 with its own queue and bus: the bus-level model */
         struct biu286_env env = { .fetch = x86_timing_b286_fetch, .data = x86_timing_b286_data,
                                   .peek = x86_timing_b286_peek, .ctx = t };
