@@ -724,7 +724,9 @@ static int x86_cpu_create(struct component *c, const struct params *p, struct cw
     cpu->ferr = signal_create(c->sim, c, "ferr");
     as_add_dmi_listener(cpu->mem, x86_dmi_invalidate, cpu);
     as_add_ram_write_listener(cpu->mem, x86_ram_written, cpu);
-    cpu->dcache = calloc(X86_DCACHE_SIZE, sizeof *cpu->dcache);
+    cpu->dcache = aligned_alloc(64, X86_DCACHE_SIZE * sizeof *cpu->dcache);
+    if (cpu->dcache)
+        memset(cpu->dcache, 0, X86_DCACHE_SIZE * sizeof *cpu->dcache);
     cpu->page_gen = calloc(X86_CODE_PAGES, sizeof *cpu->page_gen);
     cpu->code_page = calloc(X86_CODE_PAGES / 8, 1);
     if (!cpu->dcache || !cpu->page_gen || !cpu->code_page)

@@ -137,14 +137,17 @@ struct x86_insn {
 
 #define X86_DCACHE_SIZE 65536
 #define X86_CODE_PAGES (1u << 20)
+/* One cache line holds what a hit reads (tag, stamp, the decoded fields up
+ * to the immediate); the fields of the full check and the raw bytes follow
+ * in the second. */
 struct x86_dcache_entry {
     uint64_t lin;      /* X86_TLB_NONE when empty */
     uint64_t stamp;    /* fetch_stamp when last checked in full */
+    struct x86_insn in;
     uint64_t phys;
     uint32_t gen;
     uint32_t mode;
-    struct x86_insn in;
-};
+} __attribute__((aligned(64)));
 
 /* software TLB entry: one 4 KiB linear page */
 struct x86_tlb_entry {
