@@ -25,7 +25,7 @@ cd "$(dirname "$0")/../.." || exit 2
 . tests/e2e/data/boot-common.sh
 . tests/e2e/data/linux-common.sh
 boot_setup
-linux_enabled "this one boots the graphical installer to its first screen: about 10 minutes of host time"
+linux_enabled "this one boots the graphical installer to its first screen: 12-14 minutes of host time"
 need_firmware
 need_iso
 minutes=$(linux_minutes 25)

@@ -27,7 +27,7 @@ cd "$(dirname "$0")/../.." || exit 2
 . tests/e2e/data/boot-common.sh
 . tests/e2e/data/linux-common.sh
 boot_setup
-linux_enabled "this one boots the text installer to its first screen: about 8 minutes of host time"
+linux_enabled "this one boots the text installer to its first screen: 6-9 minutes of host time"
 need_firmware
 need_iso
 minutes=$(linux_minutes 15)

@@ -56,7 +56,7 @@ cd "$(dirname "$0")/../.." || exit 2
 . tests/e2e/data/boot-common.sh
 . tests/e2e/data/linux-common.sh
 boot_setup
-linux_enabled "this one boots the serial installer: about 10 minutes of host time"
+linux_enabled "this one boots the serial installer: 6-9 minutes of host time"
 need_firmware
 need_iso
 [ -s "$SERIAL_ISO" ] || fail "make-iso.sh printed no serial ISO path"
