@@ -69,6 +69,8 @@ static void usage_run(FILE *f)
           "                           serial:TEXT    TEXT appeared on the serial port\n"
           "                           debugcon:TEXT  TEXT appeared on the debug console\n"
           "                           screen:TEXT    TEXT is on the emulated screen\n"
+          "                           screen-png:[X,Y,WxH=]FILE  the screen (or that\n"
+          "                                          region) equals the PNG FILE\n"
           "                           marker:NAME    the marker NAME was recorded\n"
           "                           guest-time:T   guest time reached T (e.g. 30s)\n"
           "                           insns:N        N instructions retired\n"
