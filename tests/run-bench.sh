@@ -21,8 +21,8 @@
 # QEMU only; BENCH_ISO=FILE boots FILE instead of the built serial ISO;
 # BENCH_MEMORY_MIB (default 1024: with 512 MiB the installer enters its
 # low-memory mode and skips the language screen). Wall time is bounded:
-# each program 5 minutes, each boot 5 minutes to the menu plus 5 minutes
-# to the language screen (about 15 minutes at worst, 5 when all is well).
+# each program 5 minutes, clockwork's boot 10 minutes, QEMU's 90 s to the
+# menu plus 5 minutes to the language screen (about 25 minutes at worst).
 # Exit status: 1 if a benchmark program failed (crashed or exited non-zero),
 # else 0.
 set -u

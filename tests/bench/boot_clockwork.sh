@@ -17,7 +17,7 @@
 # port on the serial ISO), and the phase table of the run summary gives each
 # marker's guest time and host time. Without scripted input, one run per
 # firmware milestone stops there (--until), and the Linux milestones are
-# not reached. Every run is bounded by --timeout wall:5m, and a guest
+# not reached. Every run is bounded by --timeout wall:10m, and a guest
 # kernel panic on the serial port ends it.
 #
 # Prints "NAME<TAB>WALL<TAB>GUEST" per milestone: wall seconds since the
@@ -31,9 +31,9 @@ CLOCKWORK=${1:?usage: boot_clockwork.sh CLOCKWORK ISO WORKDIR [MEMORY]}
 ISO=${2:?usage: boot_clockwork.sh CLOCKWORK ISO WORKDIR [MEMORY]}
 WORK=${3:?usage: boot_clockwork.sh CLOCKWORK ISO WORKDIR [MEMORY]}
 MEMORY=${4:-1GiB}
-MACHINE=${BENCH_MACHINE:-machines/pc-i440fx.yaml}
+MACHINE=${BENCH_MACHINE:-machines/pc-i440fx-apic.yaml}
 CONFIG=tests/bench/pc-boot.yaml   # the machine plus the CPU's boot-phase markers
-WALL_LIMIT=${BENCH_WALL_LIMIT:-wall:5m}
+WALL_LIMIT=${BENCH_WALL_LIMIT:-wall:10m}
 
 MENU_TEXT="installer menu"
 
