@@ -465,42 +465,15 @@ static int screen_text_load_file(struct screen_text *st, const char *path, struc
     return rc;
 }
 
-int screen_text_load_fonts(struct screen_text *st, const char *paths, struct cw_error *err)
+/* Loads the fonts of a ':'-separated list of files. A file that cannot be
+ * read is skipped: with `report` said once on stderr, and the first such
+ * error goes to err. Returns 0 when every file loaded, else -1. */
+static int screen_text_load_list(struct screen_text *st, const char *paths, bool report,
+                                 struct cw_error *err)
 {
-    st->host_glyphs = 0;
-    st->host_state = SCREEN_TEXT_HOST_LOADED;
     int rc = 0;
-    struct cw_error file_err;
-    const char *p = paths ? paths : "";
-    while (*p) {
-        const char *colon = strchr(p, ':');
-        size_t len = colon ? (size_t)(colon - p) : strlen(p);
-        char path[4096];
-        if (len > 0 && len < sizeof path) {
-            memcpy(path, p, len);
-            path[len] = '\0';
-            file_err.msg[0] = '\0';
-            if (screen_text_load_file(st, path, &file_err) && rc == 0) {
-                rc = -1;
-                if (err)
-                    *err = file_err;
-            }
-        }
-        p += len + (colon ? 1 : 0);
-    }
-    screen_text_build(st);
-    return rc;
-}
-
-/* The default host fonts (or the environment's list), read on the first
- * graphics read. A file that cannot be read is reported once. */
-static void screen_text_load_host_fonts(struct screen_text *st)
-{
-    const char *env = getenv(SCREEN_TEXT_FONTS_ENV);
-    const char *paths = env ? env : SCREEN_TEXT_DEFAULT_FONTS;
-    const char *p = paths;
     st->host_glyphs = 0;
-    while (*p) {
+    for (const char *p = paths; *p;) {
         const char *colon = strchr(p, ':');
         size_t len = colon ? (size_t)(colon - p) : strlen(p);
         char path[4096];
@@ -508,16 +481,35 @@ static void screen_text_load_host_fonts(struct screen_text *st)
             memcpy(path, p, len);
             path[len] = '\0';
             struct cw_error file_err = {{0}};
-            if (screen_text_load_file(st, path, &file_err))
-                fprintf(stderr,
-                        "screen text: %s; graphics screens are read without it (fonts: "
-                        "packages console-setup-linux and unifont, or %s)\n",
-                        file_err.msg, SCREEN_TEXT_FONTS_ENV);
+            if (screen_text_load_file(st, path, &file_err)) {
+                if (report)
+                    fprintf(stderr,
+                            "screen text: %s; graphics screens are read without it (fonts: "
+                            "packages console-setup-linux and unifont, or %s)\n",
+                            file_err.msg, SCREEN_TEXT_FONTS_ENV);
+                if (rc == 0 && err)
+                    *err = file_err;
+                rc = -1;
+            }
         }
         p += len + (colon ? 1 : 0);
     }
     st->host_state = SCREEN_TEXT_HOST_LOADED;
     screen_text_build(st);
+    return rc;
+}
+
+int screen_text_load_fonts(struct screen_text *st, const char *paths, struct cw_error *err)
+{
+    return screen_text_load_list(st, paths ? paths : "", false, err);
+}
+
+/* The default host fonts (or the environment's list), read on the first
+ * graphics read. A file that cannot be read is reported once. */
+static void screen_text_load_host_fonts(struct screen_text *st)
+{
+    const char *env = getenv(SCREEN_TEXT_FONTS_ENV);
+    screen_text_load_list(st, env ? env : SCREEN_TEXT_DEFAULT_FONTS, true, NULL);
 }
 
 /* --- matching ------------------------------------------------------------ */
