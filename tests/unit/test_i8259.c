@@ -18,6 +18,7 @@
 #include "kernel/signal.h"
 #include "kernel/sim.h"
 #include "kernel/ytree.h"
+#include "tests/lib/dev_test.h"
 
 struct rig {
     struct sim *sim;
@@ -40,23 +41,12 @@ static void rig_cpu_int(void *opaque, int line, int level)
 static struct component *rig_component(struct rig *r, int slot, const char *name,
                                        const char *yaml)
 {
-    struct cw_error err = {{0}};
-    r->yaml[slot] = ytree_load_string(yaml, strlen(yaml), name, &err);
-    if (!r->yaml[slot])
-        fail_msg("yaml: %s", err.msg);
-    const struct component_type *t = component_type_find("i8259");
-    assert_non_null(t);
-    struct component *c = component_create(r->sim, name, t, r->yaml[slot], &err);
-    if (!c)
-        fail_msg("create %s: %s", name, err.msg);
-    return c;
+    return dev_test_component(r->sim, name, "i8259", yaml, &r->yaml[slot]);
 }
 
 static void rig_wire(struct rig *r, const char *from, const char *to)
 {
-    struct cw_error err = {{0}};
-    if (signal_connect(r->sim, from, to, &err) != 0)
-        fail_msg("wire %s -> %s: %s", from, to, err.msg);
+    dev_test_wire(r->sim, from, to);
 }
 
 /* A PC pair: master at 0x20 (ELCR 0x4D0), slave at 0xA0 (ELCR 0x4D1) on

@@ -20,6 +20,7 @@
 #include "kernel/sim.h"
 #include "kernel/ytree.h"
 #include "models/apic/apic.h"
+#include "tests/lib/dev_test.h"
 
 #define BASE 0xFEE00000u
 
@@ -49,22 +50,12 @@ static void rig_nmi(void *opaque, int line, int level)
 static struct component *rig_component(struct rig *r, int slot, const char *name,
                                        const char *type, const char *yaml)
 {
-    struct cw_error err = {{0}};
-    r->yaml[slot] = ytree_load_string(yaml, strlen(yaml), name, &err);
-    if (!r->yaml[slot])
-        fail_msg("yaml: %s", err.msg);
-    struct component *c = component_create(r->sim, name, component_type_find(type),
-                                           r->yaml[slot], &err);
-    if (!c)
-        fail_msg("create %s: %s", name, err.msg);
-    return c;
+    return dev_test_component(r->sim, name, type, yaml, &r->yaml[slot]);
 }
 
 static void rig_wire(struct rig *r, const char *from, const char *to)
 {
-    struct cw_error err = {{0}};
-    if (signal_connect(r->sim, from, to, &err) != 0)
-        fail_msg("wire %s -> %s: %s", from, to, err.msg);
+    dev_test_wire(r->sim, from, to);
 }
 
 /* A LAPIC with a 100 MHz timer clock; an 8259 (single mode) on LINT0. */

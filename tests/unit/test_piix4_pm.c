@@ -21,6 +21,7 @@
 #include "kernel/sim.h"
 #include "kernel/ytree.h"
 #include "models/pci/pci.h"
+#include "tests/lib/dev_test.h"
 
 #define PM_DEVFN 0x0B   /* 01.3 */
 #define PMBA 0x600
@@ -46,15 +47,7 @@ static void rig_sci_sink(void *opaque, int line, int level)
 static struct component *rig_component(struct rig *r, int slot, const char *name,
                                        const char *type, const char *yaml)
 {
-    struct cw_error err = {{0}};
-    r->yaml[slot] = ytree_load_string(yaml, strlen(yaml), name, &err);
-    if (!r->yaml[slot])
-        fail_msg("yaml: %s", err.msg);
-    struct component *c = component_create(r->sim, name, component_type_find(type),
-                                           r->yaml[slot], &err);
-    if (!c)
-        fail_msg("create %s: %s", name, err.msg);
-    return c;
+    return dev_test_component(r->sim, name, type, yaml, &r->yaml[slot]);
 }
 
 static int rig_setup(void **state)
