@@ -829,22 +829,73 @@ int x86_timing_create(struct x86_cpu *cpu, struct component *c, const struct par
     return 0;
 }
 
+/* Does this CPU ever run the pipeline model (from the start, at a
+ * switch-timing point) or time its page walks (pipeline.mmu)? Only then
+ * does it charge memory accesses itself and need the DRAM behind them. */
+static bool x86_timing_pipeline_wanted(const struct x86_timing *t)
+{
+    if (t->kind == X86_TIMING_PIPELINE || t->mmu_wanted)
+        return true;
+    for (unsigned i = 0; i < t->nsw; i++)
+        if (t->sw[i].to == X86_TIMING_PIPELINE)
+            return true;
+    return false;
+}
+
+/* Without pipeline.dram: the one component that exports "dram", which then
+ * times this CPU's accesses as if it had been named. Else the CPU's own
+ * page walks and the timing MMU's replay of them would both cross the
+ * DRAM's region hook, and its accesses through DMI none at all. With
+ * several, which one is behind the CPU's memory is the user's to say.
+ * *out stays NULL when there is none. */
+static int x86_timing_find_dram(struct x86_timing *t, struct component **out,
+                                struct cw_error *err)
+{
+    struct x86_cpu *cpu = t->cpu;
+    struct component *first = NULL, *second = NULL;
+    unsigned n = 0;
+    for (struct component *c = sim_components(cpu->sim); c; c = c->next) {
+        if (!component_interface(c, "dram"))
+            continue;
+        if (n == 0)
+            first = c;
+        else if (n == 1)
+            second = c;
+        n++;
+    }
+    if (n > 1)
+        return cw_errorf(err, "%s: %u components export \"dram\" (%s, %s%s) and pipeline.dram "
+                         "does not say which one times this CPU's memory; set pipeline.dram: "
+                         "NAME in %s's YAML", cpu->comp->name, n, first->name, second->name,
+                         n > 2 ? ", ..." : "", cpu->comp->name);
+    *out = first;
+    return 0;
+}
+
 int x86_timing_realize(struct x86_cpu *cpu, struct cw_error *err)
 {
     struct x86_timing *t = cpu->timing;
-    if (!t || !t->dram_name)
+    if (!t)
         return 0;
-    struct component *d = sim_find_component(cpu->sim, t->dram_name);
+    struct component *d = NULL;
+    if (t->dram_name) {
+        d = sim_find_component(cpu->sim, t->dram_name);
+        if (!d)
+            return cw_errorf(err, "%s: pipeline.dram: unknown component '%s'", cpu->comp->name,
+                             t->dram_name);
+    } else if (x86_timing_pipeline_wanted(t)) {
+        if (x86_timing_find_dram(t, &d, err))
+            return -1;
+    }
     if (!d)
-        return cw_errorf(err, "%s: pipeline.dram: unknown component '%s'", cpu->comp->name,
-                         t->dram_name);
+        return 0;
     t->dram = component_interface(d, "dram");
     if (!t->dram)
         return cw_errorf(err, "%s: pipeline.dram: component '%s' does not export \"dram\"",
-                         cpu->comp->name, t->dram_name);
+                         cpu->comp->name, d->name);
     if (t->dram->claim && t->dram->claim(t->dram->opaque, cpu->id, false))
         return cw_errorf(err, "%s: pipeline.dram: '%s' is asked by too many CPUs",
-                         cpu->comp->name, t->dram_name);
+                         cpu->comp->name, d->name);
     x86_timing_claim_dram(t);
     if (t->mmu)
         x86_tmmu_set_dram(t->mmu, t->dram);
