@@ -222,6 +222,19 @@ enum {
     X(pminub, "pminub %xmm1, %xmm0", F_ALL, K_SSE_I, 1) \
     X(pmaxsw, "pmaxsw %xmm1, %xmm0", F_ALL, K_SSE_I, 2) \
     X(pcmpeqb, "pcmpeqb %xmm1, %xmm0", F_ALL, K_SSE_I, 1) \
+    X(pcmpeqw, "pcmpeqw %xmm1, %xmm0", F_ALL, K_SSE_I, 2) \
+    X(pcmpeqd, "pcmpeqd %xmm1, %xmm0", F_ALL, K_SSE_I, 4) \
+    X(pcmpgtb, "pcmpgtb %xmm1, %xmm0", F_ALL, K_SSE_I, 1) \
+    X(pmaxub, "pmaxub %xmm1, %xmm0", F_ALL, K_SSE_I, 1) \
+    X(pminsw, "pminsw %xmm1, %xmm0", F_ALL, K_SSE_I, 2) \
+    X(psubw, "psubw %xmm1, %xmm0", F_ALL, K_SSE_I, 2) \
+    X(psubd, "psubd %xmm1, %xmm0", F_ALL, K_SSE_I, 4) \
+    X(paddsw, "paddsw %xmm1, %xmm0", F_ALL, K_SSE_I, 2) \
+    X(paddusb, "paddusb %xmm1, %xmm0", F_ALL, K_SSE_I, 1) \
+    X(psubsb, "psubsb %xmm1, %xmm0", F_ALL, K_SSE_I, 1) \
+    X(psubusw, "psubusw %xmm1, %xmm0", F_ALL, K_SSE_I, 2) \
+    X(pand, "pand %xmm1, %xmm0", F_ALL, K_SSE_I, 8) \
+    X(por, "por %xmm1, %xmm0", F_ALL, K_SSE_I, 8) \
     X(pcmpgtw, "pcmpgtw %xmm1, %xmm0", F_ALL, K_SSE_I, 2) \
     X(pcmpgtd, "pcmpgtd %xmm1, %xmm0", F_ALL, K_SSE_I, 4) \
     X(packsswb, "packsswb %xmm1, %xmm0", F_ALL, K_SSE_I, 2) \
@@ -437,6 +450,12 @@ static void hd_operands(const struct hd_case *c, struct hd_regs *r)
     hd_fill_xmm(r->xmm1, c->kind);
     if (c->kind == K_SSE_D && hd_rand() % 3 == 0) /* equal operands for compares */
         memcpy(r->xmm1, r->xmm0, 16);
+    if (c->kind == K_SSE_I && hd_rand() % 3 == 0) { /* some equal lanes for compares */
+        uint32_t same = (uint32_t)hd_rand();
+        for (unsigned i = 0; i < 16; i++)
+            if (same & (1u << i))
+                r->xmm1[i] = r->xmm0[i];
+    }
 }
 
 /* Flags compared for this case and input: shifts and rotates leave OF

@@ -207,7 +207,78 @@ static void x86_shift_lanes(uint8_t *d, unsigned w, unsigned size, uint64_t coun
     }
 }
 
-/* Lane-wise binary integer ops. Returns false if op is not one of them. */
+/* One lane of the element-wise integer ops (compare, add, subtract,
+ * saturate, multiply, min, max, average); size is a constant wherever the
+ * compiler inlines it, so the lane reads are plain loads. */
+static inline uint64_t x86_elem(unsigned op, uint64_t a, uint64_t b, unsigned size)
+{
+    uint64_t m = x86_size_mask(size);
+    int64_t sa = x86_sext_lane(a, size), sb = x86_sext_lane(b, size);
+    switch (op) {
+    case 0x64: case 0x65: case 0x66: return sa > sb ? m : 0;
+    case 0x74: case 0x75: case 0x76: return a == b ? m : 0;
+    case 0xd4: case 0xfc: case 0xfd: case 0xfe: return (a + b) & m;
+    case 0xf8: case 0xf9: case 0xfa: case 0xfb: return (a - b) & m;
+    case 0xd5: return (uint64_t)(sa * sb) & m;
+    case 0xe5: return ((uint64_t)(sa * sb) >> 16) & m;
+    case 0xe4: return ((a * b) >> 16) & m;
+    case 0xd8: case 0xd9: return a > b ? a - b : 0;
+    case 0xdc: case 0xdd: return x86_sat_unsigned((int64_t)(a + b), size);
+    case 0xe8: case 0xe9: return x86_sat_signed(sa - sb, size);
+    case 0xec: case 0xed: return x86_sat_signed(sa + sb, size);
+    case 0xda: return a < b ? a : b;
+    case 0xde: return a > b ? a : b;
+    case 0xea: return (uint64_t)(sa < sb ? sa : sb) & m;
+    case 0xee: return (uint64_t)(sa > sb ? sa : sb) & m;
+    default: return (a + b + 1) >> 1; /* PAVGB, PAVGW */
+    }
+}
+
+static inline void x86_elems(unsigned op, uint8_t *d, const uint8_t *s, unsigned w, unsigned size)
+{
+    for (unsigned i = 0; i < w / size; i++)
+        x86_set_lane(d, i, size, x86_elem(op, x86_lane(d, i, size), x86_lane(s, i, size), size));
+}
+
+/* Byte lanes: the ops glibc's string functions run in their inner loops
+ * (PCMPEQB, PMINUB, PMAXUB, PADDB, PSUBB, PCMPGTB) as whole-register loops
+ * the compiler vectorizes; the others lane by lane. */
+static void x86_elems_1(unsigned op, uint8_t *d, const uint8_t *s, unsigned w)
+{
+    switch (op) {
+    case 0x74:
+        for (unsigned i = 0; i < 16; i++)
+            d[i] = d[i] == s[i] ? 0xff : 0;
+        return;
+    case 0x64:
+        for (unsigned i = 0; i < 16; i++)
+            d[i] = (int8_t)d[i] > (int8_t)s[i] ? 0xff : 0;
+        return;
+    case 0xda:
+        for (unsigned i = 0; i < 16; i++)
+            d[i] = d[i] < s[i] ? d[i] : s[i];
+        return;
+    case 0xde:
+        for (unsigned i = 0; i < 16; i++)
+            d[i] = d[i] > s[i] ? d[i] : s[i];
+        return;
+    case 0xfc:
+        for (unsigned i = 0; i < 16; i++)
+            d[i] = (uint8_t)(d[i] + s[i]);
+        return;
+    case 0xf8:
+        for (unsigned i = 0; i < 16; i++)
+            d[i] = (uint8_t)(d[i] - s[i]);
+        return;
+    default:
+        x86_elems(op, d, s, w, 1);
+        return;
+    }
+}
+
+/* Lane-wise binary integer ops on W bytes (8 for MMX, 16 for SSE2) of d
+ * and s, both 16-byte buffers (bytes past W are computed and dropped).
+ * Returns false if op is not one of them. */
 static bool x86_int_op(unsigned op, uint8_t *d, const uint8_t *s, unsigned w)
 {
     unsigned size;
@@ -223,10 +294,10 @@ static bool x86_int_op(unsigned op, uint8_t *d, const uint8_t *s, unsigned w)
     case 0x6b: x86_pack(d, s, w, 4, true); return true;
     case 0x6c: x86_unpack(d, s, w, 8, false); return true;
     case 0x6d: x86_unpack(d, s, w, 8, true); return true;
-    case 0xdb: for (unsigned i = 0; i < w; i++) d[i] &= s[i]; return true;
-    case 0xdf: for (unsigned i = 0; i < w; i++) d[i] = (uint8_t)(~d[i] & s[i]); return true;
-    case 0xeb: for (unsigned i = 0; i < w; i++) d[i] |= s[i]; return true;
-    case 0xef: for (unsigned i = 0; i < w; i++) d[i] ^= s[i]; return true;
+    case 0xdb: for (unsigned i = 0; i < 16; i++) d[i] &= s[i]; return true;
+    case 0xdf: for (unsigned i = 0; i < 16; i++) d[i] = (uint8_t)(~d[i] & s[i]); return true;
+    case 0xeb: for (unsigned i = 0; i < 16; i++) d[i] |= s[i]; return true;
+    case 0xef: for (unsigned i = 0; i < 16; i++) d[i] ^= s[i]; return true;
     case 0xd1: case 0xd2: case 0xd3: case 0xe1: case 0xe2: case 0xf1: case 0xf2: case 0xf3: {
         uint64_t count = x86_lane(s, 0, 8);
         size = (op & 3) == 1 ? 2 : (op & 3) == 2 ? 4 : 8;
@@ -282,29 +353,11 @@ static bool x86_int_op(unsigned op, uint8_t *d, const uint8_t *s, unsigned w)
     default:
         return false;
     }
-    uint64_t m = x86_size_mask(size);
-    for (unsigned i = 0; i < w / size; i++) {
-        uint64_t a = x86_lane(d, i, size), b = x86_lane(s, i, size), r;
-        int64_t sa = x86_sext_lane(a, size), sb = x86_sext_lane(b, size);
-        switch (op) {
-        case 0x64: case 0x65: case 0x66: r = sa > sb ? m : 0; break;
-        case 0x74: case 0x75: case 0x76: r = a == b ? m : 0; break;
-        case 0xd4: case 0xfc: case 0xfd: case 0xfe: r = (a + b) & m; break;
-        case 0xf8: case 0xf9: case 0xfa: case 0xfb: r = (a - b) & m; break;
-        case 0xd5: r = (uint64_t)(sa * sb) & m; break;
-        case 0xe5: r = ((uint64_t)(sa * sb) >> 16) & m; break;
-        case 0xe4: r = ((a * b) >> 16) & m; break;
-        case 0xd8: case 0xd9: r = a > b ? a - b : 0; break;
-        case 0xdc: case 0xdd: r = x86_sat_unsigned((int64_t)(a + b), size); break;
-        case 0xe8: case 0xe9: r = x86_sat_signed(sa - sb, size); break;
-        case 0xec: case 0xed: r = x86_sat_signed(sa + sb, size); break;
-        case 0xda: r = a < b ? a : b; break;
-        case 0xde: r = a > b ? a : b; break;
-        case 0xea: r = (uint64_t)(sa < sb ? sa : sb) & m; break;
-        case 0xee: r = (uint64_t)(sa > sb ? sa : sb) & m; break;
-        default: r = (a + b + 1) >> 1; break; /* PAVGB, PAVGW */
-        }
-        x86_set_lane(d, i, size, r);
+    switch (size) {
+    case 1: x86_elems_1(op, d, s, w); break;
+    case 2: x86_elems(op, d, s, w, 2); break;
+    case 4: x86_elems(op, d, s, w, 4); break;
+    default: x86_elems(op, d, s, w, 8); break;
     }
     return true;
 }
@@ -743,7 +796,7 @@ static void x86_simd_int(struct x86_cpu *cpu, struct x86_insn *in, unsigned pfx)
     unsigned op = in->op & 0xff;
     bool mmx = pfx == SSE_NP;
     unsigned w = mmx ? 8 : 16;
-    uint8_t d[16], s[16];
+    uint8_t d[16] = { 0 }, s[16] = { 0 }; /* MMX: whole-register ops see zeros above 8 bytes */
 
     /* moves and forms with their own prefix rules first */
     switch (op) {
