@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "component.h"
+#include "hostmem.h"
 #include "sim_internal.h"
 
 #if defined(__BYTE_ORDER__) && __BYTE_ORDER__ != __ORDER_LITTLE_ENDIAN__
@@ -102,7 +103,11 @@ struct addr_space *as_create(struct sim *sim, const char *name, enum space_kind 
 
 static void region_free(struct region *r)
 {
-    if (!r->host_borrowed)
+    if (r->host_borrowed)
+        ; /* the owner frees it */
+    else if (r->type == REGION_RAM)
+        hostmem_free(r->host, (size_t)r->size);
+    else
         free(r->host);
     free(r->name);
     free(r);
@@ -303,14 +308,14 @@ struct region *as_add_ram(struct addr_space *as, struct component *owner, const 
 {
     if (!host_size_ok(size, name, err))
         return NULL;
-    uint8_t *host = calloc(1, size);
+    uint8_t *host = hostmem_alloc((size_t)size);
     if (!host) {
         cw_errorf(err, "cannot allocate %llu bytes of RAM for '%s'", (unsigned long long)size, name);
         return NULL;
     }
     struct region *r = as_new_region(as, owner, name, REGION_RAM, base, size, err);
     if (!r) {
-        free(host);
+        hostmem_free(host, (size_t)size);
         return NULL;
     }
     r->host = host;

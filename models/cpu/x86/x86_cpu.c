@@ -6,6 +6,7 @@
 
 #include <stdlib.h>
 
+#include "kernel/hostmem.h"
 #include "kernel/ytree.h"
 #include "models/apic/apic.h"
 #include "models/cpu/x86/timing.h"
@@ -724,10 +725,8 @@ static int x86_cpu_create(struct component *c, const struct params *p, struct cw
     cpu->ferr = signal_create(c->sim, c, "ferr");
     as_add_dmi_listener(cpu->mem, x86_dmi_invalidate, cpu);
     as_add_ram_write_listener(cpu->mem, x86_ram_written, cpu);
-    cpu->dcache = aligned_alloc(64, X86_DCACHE_SIZE * sizeof *cpu->dcache);
-    if (cpu->dcache)
-        memset(cpu->dcache, 0, X86_DCACHE_SIZE * sizeof *cpu->dcache);
-    cpu->page_gen = calloc(X86_CODE_PAGES, sizeof *cpu->page_gen);
+    cpu->dcache = hostmem_alloc(X86_DCACHE_SIZE * sizeof *cpu->dcache);
+    cpu->page_gen = hostmem_alloc(X86_CODE_PAGES * sizeof *cpu->page_gen);
     cpu->code_page = calloc(X86_CODE_PAGES / 8, 1);
     if (!cpu->dcache || !cpu->page_gen || !cpu->code_page)
         return cw_errorf(err, "%s: out of memory", c->name);
@@ -807,8 +806,8 @@ static void x86_cpu_destroy(struct component *c)
     x86_timing_destroy(cpu);
     if (cpu->trace_owned)
         fclose(cpu->trace_owned);
-    free(cpu->dcache);
-    free(cpu->page_gen);
+    hostmem_free(cpu->dcache, X86_DCACHE_SIZE * sizeof *cpu->dcache);
+    hostmem_free(cpu->page_gen, X86_CODE_PAGES * sizeof *cpu->page_gen);
     free(cpu->code_page);
     free(cpu);
     c->state = NULL;
