@@ -668,6 +668,25 @@ void as_write(struct addr_space *as, uint64_t addr, unsigned size, uint64_t valu
         *latency += tx.latency;
 }
 
+size_t as_read_rep(struct addr_space *as, uint64_t addr, unsigned size, void *buf, size_t count)
+{
+    if (as->observers || count == 0 || size == 0 || size > 8)
+        return 0;
+    const struct seg *s = as_lookup(as, addr);
+    if (!s || addr + (size - 1) > s->hi || addr + (size - 1) < addr)
+        return 0;
+    uint64_t offset = addr - s->r->base;
+    bool ro = false;
+    struct region *r = region_resolve(s->r, &offset, &ro);
+    if (!r || r->type != REGION_MMIO || !r->ops->read_rep || offset + size > r->size)
+        return 0;
+    unsigned max = r->ops->max_access ? r->ops->max_access : 8;
+    if (size > max)
+        return 0;
+    size_t done = r->ops->read_rep(r->opaque, offset, size, buf, count);
+    return done < count ? done : count;
+}
+
 static unsigned block_chunk(uint64_t addr, size_t left)
 {
     unsigned n = 8;

@@ -69,6 +69,14 @@ struct mmio_ops {
     /* Largest access the device handles in one call; larger accesses are
      * split into this size (0 means 8). */
     unsigned max_access;
+    /* Optional, for data ports and FIFOs: up to `count` reads of `size`
+     * bytes at `offset`, stored one after the other in buf (little-endian),
+     * exactly as that many read() calls would return them. Returns how many
+     * it did; it may do fewer (0: the caller reads one by one). A device
+     * offers only reads whose sole effect is the data: the read that ends a
+     * transfer (and raises an interrupt, schedules an event or depends on
+     * the time) is left to read(). */
+    size_t (*read_rep)(void *opaque, uint64_t offset, unsigned size, void *buf, size_t count);
 };
 
 enum region_type { REGION_RAM, REGION_ROM, REGION_MMIO, REGION_ALIAS };
@@ -177,6 +185,15 @@ void as_read_block(struct addr_space *as, uint64_t addr, void *buf, size_t len,
                    enum bus_kind kind, uint16_t initiator);
 void as_write_block(struct addr_space *as, uint64_t addr, const void *buf, size_t len,
                     enum bus_kind kind, uint16_t initiator);
+
+/* Repeated reads of one device register (REP INS from a data port): up to
+ * count reads of `size` bytes at addr into buf, for a device region whose
+ * ops offer read_rep. Returns how many were done, 0 when the space has
+ * observers (tracing sees every transaction), the address is not such a
+ * device or the device declines; the caller then reads one by one with
+ * as_read. No latency is reported: callers that time accesses read one by
+ * one. */
+size_t as_read_rep(struct addr_space *as, uint64_t addr, unsigned size, void *buf, size_t count);
 
 /* Loader access: bypasses observers and ROM write protection (firmware
  * loading, test setup). Unmapped bytes are skipped. */

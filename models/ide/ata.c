@@ -391,10 +391,30 @@ static void ata_cmd_write(void *opaque, uint64_t offset, unsigned size, uint64_t
     }
 }
 
+/* REP INSW/INSD from the data port: the words of the current block up to,
+ * not including, the one that drains it (that read ends the transfer and
+ * starts the next step, so it goes through ata_cmd_read at its own time). */
+static size_t ata_cmd_read_rep(void *opaque, uint64_t offset, unsigned size, void *buf, size_t count)
+{
+    struct ata_channel *ch = opaque;
+    struct ata_drive *d = &ch->drive[ch->selected];
+    if (offset != ATA_REG_DATA || (size != 2 && size != 4) || d->kind == ATA_KIND_NONE ||
+        !(d->status & ATA_SR_DRQ) || !d->to_host || d->pos >= d->len)
+        return 0;
+    size_t left = (d->len - d->pos) / size;
+    if (left * size == d->len - d->pos)
+        left--; /* the draining read */
+    size_t n = count < left ? count : left;
+    memcpy(buf, d->buf + d->pos, n * size);
+    d->pos += (unsigned)(n * size);
+    return n;
+}
+
 static const struct mmio_ops ata_cmd_ops = {
     .read = ata_cmd_read,
     .write = ata_cmd_write,
     .max_access = 4,
+    .read_rep = ata_cmd_read_rep,
 };
 
 /* --- control block ------------------------------------------------------------------ */

@@ -365,6 +365,43 @@ static void test_read_sectors_lba28(void **state)
     rig_close(r);
 }
 
+/* REP INSW's block path (as_read_rep): every word of a block but the
+ * last, then the last one read singly ends the block exactly as before. */
+static void test_data_port_block_reads(void **state)
+{
+    (void)state;
+    struct rig *r = rig_disk(64, NULL);
+    uint8_t buf[512];
+    uint16_t none;
+    outb(r, CTL, 0x00);
+    assert_int_equal(as_read_rep(r->io, BASE, 2, &none, 1), 0); /* no transfer */
+    lba28_cmd(r, 0x20, 9, 2);
+    for (int s = 0; s < 2; s++) {
+        settle(r);
+        assert_int_equal(inb(r, BASE + 7) & ST_DRQ, ST_DRQ);
+        assert_int_equal(as_read_rep(r->io, BASE + 1, 2, buf, 4), 0); /* not the data port */
+        assert_int_equal(as_read_rep(r->io, BASE, 2, buf, 10), 10);
+        assert_int_equal(as_read_rep(r->io, BASE, 2, buf + 20, 1000), 245);
+        assert_int_equal(as_read_rep(r->io, BASE, 2, &none, 1), 0); /* the draining word */
+        assert_int_equal(inb(r, CTL) & ST_DRQ, ST_DRQ);
+        uint16_t last = inw(r, BASE);
+        buf[510] = (uint8_t)last;
+        buf[511] = (uint8_t)(last >> 8);
+        check_sector(buf, 9 + s);
+        assert_int_equal(inb(r, CTL) & ST_DRQ, 0);
+    }
+    assert_int_equal(inb(r, CTL), ST_DRDY | ST_DSC);
+    /* 32-bit cycles: 127 doublewords, then the last one */
+    lba28_cmd(r, 0x20, 3, 1);
+    settle(r);
+    assert_int_equal(as_read_rep(r->io, BASE, 4, buf, 200), 127);
+    uint32_t d = inl(r, BASE);
+    memcpy(buf + 508, &d, 4);
+    check_sector(buf, 3);
+    assert_int_equal(inb(r, CTL), ST_DRDY | ST_DSC);
+    rig_close(r);
+}
+
 static void test_read_sectors_count_zero_is_256(void **state)
 {
     (void)state;
@@ -829,6 +866,7 @@ int main(void)
         cmocka_unit_test(test_identify_disk),
         cmocka_unit_test(test_identify_packet_aborts_on_disk),
         cmocka_unit_test(test_read_sectors_lba28),
+        cmocka_unit_test(test_data_port_block_reads),
         cmocka_unit_test(test_read_sectors_count_zero_is_256),
         cmocka_unit_test(test_read_lba48_and_hob),
         cmocka_unit_test(test_read_chs_after_init_params),

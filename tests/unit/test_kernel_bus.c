@@ -212,6 +212,52 @@ static void test_dmi_and_observers(void **state)
     sim_destroy(sim);
 }
 
+/* A FIFO whose block reads give the bytes 0, 1, 2, ... and stop after 10
+ * elements (as a device stops before the read that ends a transfer). */
+static size_t fifo_read_rep(void *opaque, uint64_t offset, unsigned size, void *buf, size_t count)
+{
+    struct dev *d = opaque;
+    size_t n = count < 10 ? count : 10;
+    for (size_t i = 0; i < n * size; i++)
+        ((uint8_t *)buf)[i] = (uint8_t)(d->reads++ + offset);
+    return n;
+}
+
+static const struct mmio_ops fifo_ops = { .read = dev_read, .write = dev_write, .max_access = 2,
+                                          .read_rep = fifo_read_rep };
+
+static void test_read_rep(void **state)
+{
+    (void)state;
+    struct sim *sim = sim_create();
+    struct addr_space *io = as_create(sim, "io", SPACE_IO, 16);
+    struct dev fifo = { 0 }, plain = { 0 };
+    struct cw_error err;
+    struct region *f = as_add_mmio(io, NULL, "fifo", 0x1f0, 8, &fifo_ops, &fifo, &err);
+    assert_non_null(f);
+    assert_non_null(as_add_mmio(io, NULL, "plain", 0x60, 8, &dev_ops, &plain, &err));
+    assert_non_null(as_add_alias(io, NULL, "fifo-alias", 0x3f0, 8, f, 0, &err));
+    uint8_t buf[64];
+    assert_int_equal(as_read_rep(io, 0x1f0, 2, buf, 4), 4);
+    assert_int_equal(buf[0], 0);
+    assert_int_equal(buf[7], 7);
+    assert_int_equal(as_read_rep(io, 0x1f0, 2, buf, 30), 10); /* the device stops */
+    assert_int_equal(as_read_rep(io, 0x3f2, 2, buf, 3), 3);   /* through the alias, offset 2 */
+    assert_int_equal(buf[0], 2 + 14 * 2);
+    assert_int_equal(as_read_rep(io, 0x1f0, 4, buf, 3), 0);   /* wider than the device's accesses */
+    assert_int_equal(as_read_rep(io, 0x1f7, 2, buf, 3), 0);   /* crosses the region's end */
+    assert_int_equal(as_read_rep(io, 0x60, 1, buf, 3), 0);    /* no block reads */
+    assert_int_equal(as_read_rep(io, 0x100, 1, buf, 3), 0);   /* unmapped */
+    assert_int_equal(plain.reads, 0);
+    /* an observer (a trace) sees every transaction: no block reads at all */
+    struct seen seen = { 0 };
+    struct bus_observer *obs = as_add_observer(io, 0, 0xffff, BUS_KIND_ALL, observe, &seen);
+    assert_int_equal(as_read_rep(io, 0x1f0, 2, buf, 4), 0);
+    as_remove_observer(io, obs);
+    assert_int_equal(as_read_rep(io, 0x1f0, 2, buf, 4), 4);
+    sim_destroy(sim);
+}
+
 struct sink {
     int levels[16];
     int n;
@@ -282,6 +328,7 @@ int main(void)
         cmocka_unit_test(test_regions_basic),
         cmocka_unit_test(test_priority_alias_remap),
         cmocka_unit_test(test_dmi_and_observers),
+        cmocka_unit_test(test_read_rep),
         cmocka_unit_test(test_signals),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

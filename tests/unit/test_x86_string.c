@@ -1,11 +1,13 @@
-/* test_x86_string.c: REP MOVS/STOS run in bulk (x86_core.c) end exactly as
+/* test_x86_string.c: REP MOVS/STOS/INS run in bulk (x86_core.c) end exactly as
  * the same instruction run one iteration at a time: each case runs twice on
  * fresh machines, once plainly and once with (empty) timing hooks, which
  * make the core take the per-iteration path, and compares registers, flags,
  * the time-stamp counter read after the instruction and all of memory.
  * Cases: both directions, every element size, page crossings, overlapping
  * source and destination (pattern fills), a segment-limit #GP in the
- * middle, an interruption at the end of a time slice, a zero count. */
+ * middle, an interruption at the end of a time slice, a zero count; for
+ * INS a data port (port 0x1f0) whose transfer ends partway, downwards and
+ * byte forms (one by one), a port without block reads (0x80). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -29,12 +31,75 @@ struct string_case {
     uint16_t ds, es, si, di, cx;
     uint32_t eax;
     sim_time_t time_limit; /* 0: run to the HLT */
+    uint16_t dx;           /* port of INS */
 };
 
 struct outcome {
     uint64_t regs[X86_REG_COUNT];
     uint8_t *mem;
+    unsigned port_reads; /* data-port reads one by one (read()) */
 };
+
+/* A data port at 0x1f0 with a transfer of PORT_WORDS words: word i reads
+ * as i * 0x0101 ^ 0x5a3c; the read that takes the last word ends the
+ * transfer, after which the port reads as ones. read_rep offers the words
+ * before the last one. Port 0x80 counts up and has no block reads. */
+#define PORT_WORDS 3000u
+
+struct data_port {
+    uint32_t pos;       /* bytes taken */
+    bool done;
+    unsigned reads;
+    uint8_t counter;
+};
+
+static uint16_t port_word(uint32_t i)
+{
+    return (uint16_t)((i * 0x0101u) ^ 0x5a3cu);
+}
+
+static uint64_t port_read(void *opaque, uint64_t offset, unsigned size)
+{
+    struct data_port *p = opaque;
+    p->reads++;
+    if (offset != 0)
+        return p->counter++;
+    uint64_t v = 0;
+    for (unsigned i = 0; i < size; i++) {
+        uint8_t b = 0xff;
+        if (!p->done) {
+            b = (uint8_t)(port_word(p->pos / 2) >> (8 * (p->pos & 1)));
+            if (++p->pos == 2 * PORT_WORDS)
+                p->done = true;
+        }
+        v |= (uint64_t)b << (8 * i);
+    }
+    return v;
+}
+
+static size_t port_read_rep(void *opaque, uint64_t offset, unsigned size, void *buf, size_t count)
+{
+    struct data_port *p = opaque;
+    if (offset != 0 || p->done || size < 2)
+        return 0;
+    size_t left = (2 * PORT_WORDS - p->pos) / size;
+    if (left * size == 2 * PORT_WORDS - p->pos)
+        left--;
+    size_t n = count < left ? count : left;
+    uint8_t *out = buf;
+    for (size_t k = 0; k < n * size; k++, p->pos++)
+        out[k] = (uint8_t)(port_word(p->pos / 2) >> (8 * (p->pos & 1)));
+    return n;
+}
+
+static void port_write(void *opaque, uint64_t offset, unsigned size, uint64_t value)
+{
+}
+
+static const struct mmio_ops data_port_ops = {
+    .read = port_read, .write = port_write, .max_access = 4, .read_rep = port_read_rep,
+};
+static const struct mmio_ops counter_port_ops = { .read = port_read, .write = port_write };
 
 /* 1000:0000: [CLD|STD] op ; RDTSC ; HLT. Vector 13 (#GP) goes to 0000:0600: HLT. */
 static void run_case(const struct string_case *c, bool per_iteration, struct outcome *out)
@@ -56,6 +121,10 @@ static void run_case(const struct string_case *c, bool per_iteration, struct out
     rig.ram_host[0x600] = 0xf4;
     rig.ram_host[13 * 4 + 0] = 0x00; /* IVT[13] = 0000:0600 */
     rig.ram_host[13 * 4 + 1] = 0x06;
+    struct data_port port = { 0 };
+    if (!as_add_mmio(rig.io, NULL, "data-port", 0x1f0, 8, &data_port_ops, &port, &err) ||
+        !as_add_mmio(rig.io, NULL, "counter-port", 0x80, 1, &counter_port_ops, &port, &err))
+        fail_msg("ports: %s", err.msg);
     if (per_iteration) {
         struct x86_timing_hooks none;
         memset(&none, 0, sizeof none);
@@ -71,7 +140,7 @@ static void run_case(const struct string_case *c, bool per_iteration, struct out
     x86_cpu_set_reg(rig.cpu, X86_RDI, c->di);
     x86_cpu_set_reg(rig.cpu, X86_RCX, c->cx);
     x86_cpu_set_reg(rig.cpu, X86_RAX, c->eax);
-    x86_cpu_set_reg(rig.cpu, X86_RDX, 0);
+    x86_cpu_set_reg(rig.cpu, X86_RDX, c->dx);
     struct sim_limits lim = { c->time_limit ? c->time_limit : SIM_MS(5), 0, 0 };
     sim_run(rig.sim, &lim);
     for (int r = 0; r < X86_REG_COUNT; r++)
@@ -79,6 +148,7 @@ static void run_case(const struct string_case *c, bool per_iteration, struct out
     out->mem = malloc(RAM);
     assert_non_null(out->mem);
     memcpy(out->mem, rig.ram_host, RAM);
+    out->port_reads = port.reads;
     x86_rig_destroy(&rig);
 }
 
@@ -97,6 +167,18 @@ static void check_case(const struct string_case *c)
                      bulk.mem[a], single.mem[a]);
     free(bulk.mem);
     free(single.mem);
+}
+
+/* Runs an INS case both ways; returns the data-port reads the bulk run
+ * made one by one (the per-iteration run makes one per element). */
+static unsigned check_ins_case(const struct string_case *c)
+{
+    struct outcome o;
+    run_case(c, false, &o);
+    unsigned reads = o.port_reads;
+    free(o.mem);
+    check_case(c);
+    return reads;
 }
 
 #define F3 0xf3
@@ -140,6 +222,27 @@ static void test_stos(void **state)
         check_case(&cases[i]);
 }
 
+static void test_ins(void **state)
+{
+    /* the whole transfer and past its end: all but the last word in bulk */
+    static const struct string_case past_end = { "insw past the end", { F3, 0x6d }, 2, false, 0, 0x3000,
+                                                 0, 0x0100, PORT_WORDS + 40, 0, 0, 0x1f0 };
+    unsigned reads = check_ins_case(&past_end);
+    assert_true(reads > 40 && reads < 100); /* page edges, the last word, the 40 ones */
+    static const struct string_case cases[] = {
+        { "insd up across pages", { P66, F3, 0x6d }, 3, false, 0, 0x3000, 0, 0x0ffa, 1400, 0, 0, 0x1f0 },
+        { "insw down (one by one)", { F3, 0x6d }, 2, true, 0, 0x3000, 0, 0x9000, 2000, 0, 0, 0x1f0 },
+        { "insb (one by one)", { F3, 0x6c }, 2, false, 0, 0x3000, 0, 0x0000, 500, 0, 0, 0x1f0 },
+        { "insw limit #GP", { F3, 0x6d }, 2, false, 0, 0x3000, 0, 0xfc01, 2000, 0, 0, 0x1f0 },
+        { "insw sliced", { F3, 0x6d }, 2, false, 0, 0x3000, 0, 0x0000, PORT_WORDS - 1, 0, SIM_US(10),
+          0x1f0 },
+        { "insw from a port without block reads", { F3, 0x6d }, 2, false, 0, 0x3000, 0, 0x0000, 300, 0,
+          0, 0x80 },
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
+        check_ins_case(&cases[i]);
+}
+
 /* A sliced run really stops in the middle: CX is left between 0 and the
  * start (so the comparison above covers the restart). */
 static void test_slice_stops_midway(void **state)
@@ -160,6 +263,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_movs),
         cmocka_unit_test(test_stos),
+        cmocka_unit_test(test_ins),
         cmocka_unit_test(test_slice_stops_midway),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

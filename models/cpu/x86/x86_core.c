@@ -635,6 +635,48 @@ static uint64_t x86_string_span(struct x86_cpu *cpu, int seg, uint64_t off, unsi
     return n < room ? n : room;
 }
 
+/* Iterations of `cyc` cycles each, up to count, that a REP loop runs
+ * before it stops for the cycle limit (it stops after the iteration that
+ * reaches it). */
+static uint64_t x86_string_budget(const struct x86_cpu *cpu, uint64_t count, unsigned cyc)
+{
+    uint64_t budget = cpu->cycles < cpu->cycle_limit
+                          ? (cpu->cycle_limit - cpu->cycles + cyc - 1) / cyc : 1;
+    return budget < count ? budget : count;
+}
+
+/* REP INSW/INSD in bulk: the device reads the data port's words straight
+ * into the destination page when it can do so with no effect but the data
+ * (as_read_rep; the word that ends a transfer is read one by one, at its
+ * own time). Upwards only, within one host page, before the cycle limit,
+ * with no timing model or trace watching each access. Registers, memory,
+ * cycles and statistics end as after that many single iterations. Returns
+ * the iterations done (0: none). */
+static uint64_t x86_ins_bulk(struct x86_cpu *cpu, const struct x86_insn *in, unsigned size,
+                             uint64_t count, unsigned cyc)
+{
+    uint16_t port = (uint16_t)cpu->regs[2];
+    if ((cpu->eflags & X86_DF) || size < 2 || !x86_io_allowed(cpu, port, size))
+        return 0;
+    uint64_t amask = x86_size_mask(in->addrsize);
+    uint64_t di = cpu->regs[7] & amask;
+    uint8_t *dst;
+    uint64_t n = x86_string_span(cpu, X86_SEG_ES, di, size, x86_string_budget(cpu, count, cyc), false,
+                                 amask, true, &dst);
+    if (!n)
+        return 0;
+    x86_sync(cpu);
+    uint64_t done = as_read_rep(cpu->io, port, size, dst, (size_t)n);
+    if (!done)
+        return 0;
+    cpu->stats.io_accesses += done;
+    x86_set_reg(cpu, 7, in->addrsize, true, (di + done * size) & amask);
+    x86_set_count_reg(cpu, in, count - done);
+    cpu->cycles += done * cyc;
+    x86_after_device_access(cpu);
+    return done;
+}
+
 /* REP MOVS/STOS in bulk: the iterations that stay within the current source
  * and destination pages (host memory, as the per-iteration fast path would
  * find it) and end before the cycle limit, done at once. The registers,
@@ -647,12 +689,7 @@ static uint64_t x86_string_bulk(struct x86_cpu *cpu, const struct x86_insn *in, 
     uint64_t amask = x86_size_mask(in->addrsize);
     bool down = (cpu->eflags & X86_DF) != 0;
     bool movs = (in->op & ~1u) == 0xa4;
-    uint64_t n = count;
-    /* the loop stops after the iteration that reaches the cycle limit */
-    uint64_t budget = cpu->cycles < cpu->cycle_limit
-                          ? (cpu->cycle_limit - cpu->cycles + cyc - 1) / cyc : 1;
-    if (budget < n)
-        n = budget;
+    uint64_t n = x86_string_budget(cpu, count, cyc);
     uint8_t *dst, *src = NULL;
     uint64_t di = cpu->regs[7] & amask, si = cpu->regs[6] & amask;
     n = x86_string_span(cpu, X86_SEG_ES, di, size, n, down, amask, true, &dst);
@@ -695,14 +732,17 @@ static void x86_string(struct x86_cpu *cpu, const struct x86_insn *in)
         return;
     }
     unsigned cyc = cpu->cycle_table[in->op] ? cpu->cycle_table[in->op] : 1;
-    /* MOVS and STOS may run in bulk unless a timing model watches each access */
-    bool bulk = ((in->op & ~1u) == 0xa4 || (in->op & ~1u) == 0xaa) && !cpu->hooks && !cpu->i8086;
+    /* MOVS, STOS and INS may run in bulk unless a timing model watches each access */
+    bool fast = !cpu->hooks && !cpu->i8086;
+    bool bulk = fast && ((in->op & ~1u) == 0xa4 || (in->op & ~1u) == 0xaa);
+    bool ins_bulk = fast && (in->op & ~1u) == 0x6c;
     for (;;) {
         uint64_t count = x86_count_reg(cpu, in);
         if (count == 0)
             return;
         bool go = true;
-        if (!bulk || !x86_string_bulk(cpu, in, size, count, cyc)) {
+        if (!(bulk ? x86_string_bulk(cpu, in, size, count, cyc)
+                   : ins_bulk && x86_ins_bulk(cpu, in, size, count, cyc))) {
             go = x86_string_once(cpu, in, size);
             x86_set_count_reg(cpu, in, count - 1);
             cpu->cycles += cyc;
