@@ -383,6 +383,9 @@ static void test_cr3_flush_and_global(void **state)
     x86_tmmu_flush(r.m, false);
     assert_int_equal(walk(&r, &c, 0x1000, false), 0);
     assert_int_not_equal(walk(&r, &c, 0x2000, false), 0);
+    /* counted: the CR3 load, the mode change (global too), the explicit one */
+    assert_int_equal(r.m->st.flushes, 3);
+    assert_int_equal(r.m->st.flushes_global, 1);
     rig_free(&r);
 }
 

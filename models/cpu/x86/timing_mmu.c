@@ -287,6 +287,9 @@ void x86_tmmu_register_stats(struct x86_tmmu *m, struct component *c)
     stat_register(c, "mmu-walk-faults", "timing MMU: walks that found a non-present entry",
                   &s->faults);
     stat_register(c, "mmu-flushes", "timing MMU: TLB flushes", &s->flushes);
+    stat_register(c, "mmu-flushes-global",
+                  "timing MMU: flushes of global entries too (INVLPG, which drops every "
+                  "entry here, and paging mode changes)", &s->flushes_global);
 }
 
 void x86_tmmu_flush(struct x86_tmmu *m, bool include_global)
@@ -296,6 +299,8 @@ void x86_tmmu_flush(struct x86_tmmu *m, bool include_global)
     x86_tmmu_tlb_flush(&m->dtlb, include_global);
     x86_tmmu_tlb_flush(&m->dtlb_large, include_global);
     m->st.flushes++;
+    if (include_global)
+        m->st.flushes_global++;
 }
 
 /* Flushes what a change from the mode the TLBs were filled under requires. */

@@ -76,6 +76,7 @@ int x86_tmmu_config_parse(struct x86_tmmu_config *cfg, const struct ynode *n,
 struct x86_tmmu_stats {
     uint64_t itlb_hits, itlb_misses, dtlb_hits, dtlb_misses;
     uint64_t walks, walk_reads, walk_cycles, faults, flushes;
+    uint64_t flushes_global; /* those that dropped global entries too */
 };
 
 struct dram_iface;
