@@ -389,6 +389,56 @@ static void test_cr3_flush_and_global(void **state)
     rig_free(&r);
 }
 
+static void test_invlpg_and_cr3_load(void **state)
+{
+    struct walk_rig r;
+    struct x86_tmmu_config cfg = default_cfg();
+    rig_make(&r, &cfg);
+    /* 32-bit tables with PSE and PGE: pages 0x1000 (global) and 0x2000 in
+     * one table, a 4 MiB global page at 0x00800000 */
+    put32(&r, 0x1000, 0x3000 | 1);
+    put32(&r, 0x1008, 0x00800000 | 0x100 | 0x80 | 1);
+    put32(&r, 0x3004, 0x5000 | 0x100 | 1);
+    put32(&r, 0x3008, 0x6000 | 1);
+    struct x86_tmmu_mode mode = { .paging = true, .pse = true, .pge = true, .cr3 = 0x1000,
+                                  .a20_mask = ~0ull };
+    assert_int_not_equal(walk(&r, &mode, 0x1000, false), 0);
+    assert_int_not_equal(walk(&r, &mode, 0x2000, false), 0);
+    assert_int_not_equal(walk(&r, &mode, 0x00800000, false), 0);
+    assert_int_not_equal(walk(&r, &mode, 0x1000, true), 0); /* the ITLB too */
+    /* INVLPG drops that page in both TLBs, global or not, and nothing else */
+    x86_tmmu_invlpg(r.m, 0x1234);
+    assert_int_not_equal(walk(&r, &mode, 0x1000, false), 0);
+    assert_int_not_equal(walk(&r, &mode, 0x1000, true), 0);
+    assert_int_equal(walk(&r, &mode, 0x2000, false), 0);
+    assert_int_equal(walk(&r, &mode, 0x00800000, false), 0);
+    /* any address in a large page drops its large-page entry */
+    x86_tmmu_invlpg(r.m, 0x00a01000);
+    assert_int_not_equal(walk(&r, &mode, 0x00bff000, false), 0);
+    assert_int_equal(walk(&r, &mode, 0x2000, false), 0);
+    assert_int_equal(r.m->st.invlpgs, 2);
+    assert_int_equal(r.m->st.flushes, 0);
+    /* a MOV to CR3 with the same value: the non-global entries go at the next
+     * translation, counted once; with a new value (the core loads CR3 after
+     * the decode announced it), still once */
+    x86_tmmu_cr3_load(r.m);
+    assert_int_not_equal(walk(&r, &mode, 0x2000, false), 0);
+    assert_int_equal(walk(&r, &mode, 0x1000, false), 0);   /* global: kept */
+    assert_int_equal(r.m->st.flushes, 1);
+    x86_tmmu_cr3_load(r.m);
+    put32(&r, 0x8000, 0x3000 | 1);
+    mode.cr3 = 0x8000;
+    assert_int_not_equal(walk(&r, &mode, 0x2000, false), 0);
+    assert_int_equal(walk(&r, &mode, 0x2000, false), 0);
+    assert_int_equal(r.m->st.flushes, 2);
+    /* a new CR3 nobody announced (a task switch) flushes too */
+    mode.cr3 = 0x1000;
+    assert_int_not_equal(walk(&r, &mode, 0x2000, false), 0);
+    assert_int_equal(r.m->st.flushes, 3);
+    assert_int_equal(r.m->st.flushes_global, 0);
+    rig_free(&r);
+}
+
 static void test_split_and_unified(void **state)
 {
     struct walk_rig r;
@@ -530,6 +580,63 @@ static void test_pipeline_yaml(void **state)
     x86_rig_destroy(&rig);
 }
 
+/* Runs a 16-bit loop with paging on (CR0.PG and PE set with the real-mode
+ * segment caches still loaded, identity-mapped tables at 0x80000): 64
+ * reads, each of the next of 16 pages at DS = 3000h, each followed by an
+ * INVLPG with the ModRM byte `modrm` (0F 01 /7), under the pipeline model
+ * with a 64-entry DTLB (all 16 pages fit). Gives the MMU's DTLB and ITLB
+ * misses and INVLPG count. */
+static void run_invlpg_loop(uint8_t modrm, uint64_t *dtlb_misses, uint64_t *itlb_misses,
+                            uint64_t *invlpgs)
+{
+    /* mov cx,64 ; l: mov ax,[si] ; invlpg [..] ; add si,0x1000 ; loop l ; hlt */
+    const uint8_t prog[] = { 0xb9, 0x40, 0x00, 0x8b, 0x04, 0x0f, 0x01, modrm, 0x81, 0xc6,
+                             0x00, 0x10, 0xe2, 0xf5, 0xf4 };
+    struct x86_rig rig;
+    struct cw_error err = {{0}};
+    if (x86_rig_create(&rig, 1 << 20, "timing: pipeline\npipeline: {table: pc, mmu: {dtlb: "
+                       "{entries: 64, ways: 4}}}\n", &err) != 0)
+        fail_msg("rig: %s", err.msg);
+    uint32_t pde = 0x81000 | 0x67;
+    memcpy(rig.ram_host + 0x80000, &pde, 4);
+    for (uint32_t p = 0; p < 256; p++) {
+        uint32_t pte = (p << 12) | 0x67;
+        memcpy(rig.ram_host + 0x81000 + 4 * p, &pte, 4);
+    }
+    memcpy(rig.ram_host + 0x10000, prog, sizeof prog);
+    x86_cpu_set_reg(rig.cpu, X86_CS, 0x1000);
+    x86_cpu_set_reg(rig.cpu, X86_RIP, 0);
+    x86_cpu_set_reg(rig.cpu, X86_DS, 0x3000);
+    x86_cpu_set_reg(rig.cpu, X86_CR3, 0x80000);
+    x86_cpu_set_reg(rig.cpu, X86_CR0, 0x80000011);
+    struct sim_limits lim = { SIM_TIME_MAX, 0, 10000 };
+    sim_run(rig.sim, &lim);
+    assert_int_equal(x86_cpu_get_reg(rig.cpu, X86_RIP), sizeof prog);
+    *dtlb_misses = rig_stat(&rig, "mmu-dtlb-misses");
+    *itlb_misses = rig_stat(&rig, "mmu-itlb-misses");
+    *invlpgs = rig_stat(&rig, "mmu-invlpg");
+    assert_int_equal(rig_stat(&rig, "mmu-flushes"), 0);
+    x86_rig_destroy(&rig);
+}
+
+static void test_pipeline_invlpg(void **state)
+{
+    /* INVLPG drops the page it names (computed from the instruction's
+     * operand at decode), not the whole TLB: invalidating each page after
+     * its read makes every read miss, and the code page stays in the ITLB */
+    uint64_t dmiss, imiss, inv;
+    run_invlpg_loop(0x3c, &dmiss, &imiss, &inv); /* invlpg [si] */
+    assert_int_equal(inv, 64);
+    assert_int_equal(dmiss, 64);
+    assert_int_equal(imiss, 1);
+    /* invlpg [bx] with BX = 0: only page 30000h goes; the 16 pages miss
+     * once, 30000h again at each of its three later visits */
+    run_invlpg_loop(0x3f, &dmiss, &imiss, &inv);
+    assert_int_equal(inv, 64);
+    assert_int_equal(dmiss, 16 + 3);
+    assert_int_equal(imiss, 1);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -544,10 +651,12 @@ int main(void)
         cmocka_unit_test(test_walk_pae_and_long),
         cmocka_unit_test(test_walk_not_present),
         cmocka_unit_test(test_cr3_flush_and_global),
+        cmocka_unit_test(test_invlpg_and_cr3_load),
         cmocka_unit_test(test_split_and_unified),
         cmocka_unit_test(test_small_tlb_thrashes),
         cmocka_unit_test(test_walk_through_dram),
         cmocka_unit_test(test_pipeline_yaml),
+        cmocka_unit_test(test_pipeline_invlpg),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -2,7 +2,7 @@
  * Follows the Intel SDM vol. 3 chapter 4: the three table formats (32-bit
  * with PSE 4 MiB pages, PAE with the PDPTEs held in registers loaded with
  * CR3, IA-32e 4-level with 2 MiB pages), global pages kept across CR3
- * loads, INVLPG and control-register writes invalidating entries.
+ * loads, INVLPG (one page) and control-register writes invalidating entries.
  *
  * The functional core translates with its own software TLB; this model only
  * decides what the translation costs. Its TLBs have the geometry and
@@ -114,6 +114,16 @@ void x86_tmmu_tlb_flush(struct x86_tmmu_tlb *t, bool include_global)
     for (unsigned i = 0; t->way && i < n; i++)
         if (include_global || !t->way[i].global)
             t->way[i].valid = false;
+}
+
+void x86_tmmu_tlb_invalidate(struct x86_tmmu_tlb *t, uint64_t vpn)
+{
+    if (!t->way)
+        return;
+    struct x86_tmmu_way *set = x86_tmmu_tlb_set(t, vpn);
+    for (unsigned w = 0; w < t->ways; w++)
+        if (set[w].valid && set[w].tag == vpn)
+            set[w].valid = false;
 }
 
 /* --- configuration ---------------------------------------------------------------- */
@@ -288,8 +298,9 @@ void x86_tmmu_register_stats(struct x86_tmmu *m, struct component *c)
                   &s->faults);
     stat_register(c, "mmu-flushes", "timing MMU: TLB flushes", &s->flushes);
     stat_register(c, "mmu-flushes-global",
-                  "timing MMU: flushes of global entries too (INVLPG, which drops every "
-                  "entry here, and paging mode changes)", &s->flushes_global);
+                  "timing MMU: flushes of global entries too (paging mode changes)",
+                  &s->flushes_global);
+    stat_register(c, "mmu-invlpg", "timing MMU: pages invalidated by INVLPG", &s->invlpgs);
 }
 
 void x86_tmmu_flush(struct x86_tmmu *m, bool include_global)
@@ -303,14 +314,34 @@ void x86_tmmu_flush(struct x86_tmmu *m, bool include_global)
         m->st.flushes_global++;
 }
 
-/* Flushes what a change from the mode the TLBs were filled under requires. */
+void x86_tmmu_cr3_load(struct x86_tmmu *m)
+{
+    m->cr3_loaded = true;
+}
+
+void x86_tmmu_invlpg(struct x86_tmmu *m, uint64_t lin)
+{
+    /* the large-page size of the mode the entries were filled under */
+    unsigned large_shift = m->mode.pae || m->mode.lma ? 21 : 22;
+    x86_tmmu_tlb_invalidate(&m->itlb, lin >> 12);
+    x86_tmmu_tlb_invalidate(&m->dtlb, lin >> 12);
+    x86_tmmu_tlb_invalidate(&m->itlb_large, lin >> large_shift);
+    x86_tmmu_tlb_invalidate(&m->dtlb_large, lin >> large_shift);
+    m->st.invlpgs++;
+}
+
+/* Flushes what a change from the mode the TLBs were filled under requires:
+ * a CR3 load (announced, or seen as a new CR3: a task switch) the
+ * non-global entries, once; any other change everything. */
 static void x86_tmmu_check_mode(struct x86_tmmu *m, const struct x86_tmmu_mode *mode)
 {
     const struct x86_tmmu_mode *old = &m->mode;
+    bool cr3_loaded = m->cr3_loaded;
+    m->cr3_loaded = false;
     if (m->have_mode && old->paging == mode->paging && old->pae == mode->pae &&
         old->pse == mode->pse && old->pge == mode->pge && old->lma == mode->lma &&
         old->a20_mask == mode->a20_mask) {
-        if (old->cr3 != mode->cr3) {
+        if (old->cr3 != mode->cr3 || cr3_loaded) {
             x86_tmmu_flush(m, false);
             m->mode.cr3 = mode->cr3;
         }

@@ -42,6 +42,8 @@ bool x86_tmmu_tlb_lookup(struct x86_tmmu_tlb *t, uint64_t vpn);
 void x86_tmmu_tlb_insert(struct x86_tmmu_tlb *t, uint64_t vpn, bool global);
 /* Invalidates every entry, or the non-global ones. */
 void x86_tmmu_tlb_flush(struct x86_tmmu_tlb *t, bool include_global);
+/* Invalidates the entry for vpn, global or not. */
+void x86_tmmu_tlb_invalidate(struct x86_tmmu_tlb *t, uint64_t vpn);
 
 /* The paging state a walk needs (from the core's control registers). */
 struct x86_tmmu_mode {
@@ -77,6 +79,7 @@ struct x86_tmmu_stats {
     uint64_t itlb_hits, itlb_misses, dtlb_hits, dtlb_misses;
     uint64_t walks, walk_reads, walk_cycles, faults, flushes;
     uint64_t flushes_global; /* those that dropped global entries too */
+    uint64_t invlpgs;        /* single pages invalidated (INVLPG) */
 };
 
 struct dram_iface;
@@ -89,6 +92,7 @@ struct x86_tmmu {
     uint16_t initiator;
     struct x86_tmmu_mode mode;   /* the mode the TLB contents belong to */
     bool have_mode;
+    bool cr3_loaded;             /* a MOV to CR3 since the last translation */
     struct x86_tmmu_stats st;
 };
 
@@ -108,8 +112,13 @@ void x86_tmmu_set_dram(struct x86_tmmu *m, const struct dram_iface *dram);
  * CR3 flushes the non-global entries, any other mode change all of them. */
 uint64_t x86_tmmu_translate(struct x86_tmmu *m, const struct x86_tmmu_mode *mode, uint64_t lin,
                             bool fetch, sim_time_t start, sim_time_t period_ps);
-/* TLB maintenance the core performs: MOV to CR3 (non-global entries), and
- * INVLPG, MOV to CR0/CR4 (everything; the model does not know the page). */
+/* Drops every entry, or the non-global ones (counted in mmu-flushes). */
 void x86_tmmu_flush(struct x86_tmmu *m, bool include_global);
+/* A MOV to CR3 is about to run (even with the same value): the next
+ * translation drops the non-global entries, once. */
+void x86_tmmu_cr3_load(struct x86_tmmu *m);
+/* INVLPG of linear address lin: drops the 4 KiB entry of its page and the
+ * large-page entry covering it, global or not (SDM vol. 3, 4.10.4.1). */
+void x86_tmmu_invlpg(struct x86_tmmu *m, uint64_t lin);
 
 #endif

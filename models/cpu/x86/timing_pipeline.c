@@ -388,6 +388,24 @@ static void x86_timing_open(struct x86_timing *t)
     t->walks_before = cpu->stats.page_walks;
 }
 
+/* The linear address INVLPG names, computed at decode as the core will when
+ * it runs the instruction (which changes no register it reads). */
+static uint64_t x86_timing_invlpg_lin(const struct x86_cpu *cpu, const struct x86_insn *in)
+{
+    uint64_t ea = (uint64_t)in->disp;
+    if (in->base >= 0)
+        ea += cpu->regs[in->base];
+    if (in->index >= 0)
+        ea += cpu->regs[in->index] << in->scale;
+    if (in->rip_rel)
+        ea += cpu->insn_rip + in->len;
+    ea &= x86_size_mask(in->addrsize);
+    const struct x86_seg *s = &cpu->seg[in->seg];
+    if (cpu->long64)
+        return ea + (in->seg >= X86_SEG_FS ? s->base : 0);
+    return (s->base + ea) & 0xffffffffu;
+}
+
 static void x86_timing_decode(void *ctx, const struct x86_insn *in)
 {
     struct x86_timing *t = ctx;
@@ -441,9 +459,9 @@ static void x86_timing_decode(void *ctx, const struct x86_insn *in)
         t->exec += t->tab.agu_cycles;
     t->st.insns++;
     if (t->mmu && in->op == 0x101 && in->mem && (in->reg & 7) == 7)
-        x86_tmmu_flush(t->mmu, true);  /* INVLPG: the page is not known here */
+        x86_tmmu_invlpg(t->mmu, x86_timing_invlpg_lin(cpu, in));
     else if (t->mmu && in->op == 0x122 && in->reg == 3)
-        x86_tmmu_flush(t->mmu, false); /* MOV CR3, even with the same value */
+        x86_tmmu_cr3_load(t->mmu); /* MOV CR3, even with the same value */
 }
 
 static void x86_timing_mem(void *ctx, uint64_t lin, unsigned size, bool write)
