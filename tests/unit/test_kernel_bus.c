@@ -231,6 +231,7 @@ static void test_read_rep(void **state)
     (void)state;
     struct sim *sim = sim_create();
     struct addr_space *io = as_create(sim, "io", SPACE_IO, 16);
+    sim_add_space(sim, io);
     struct dev fifo = { 0 }, plain = { 0 };
     struct cw_error err;
     struct region *f = as_add_mmio(io, NULL, "fifo", 0x1f0, 8, &fifo_ops, &fifo, &err);
