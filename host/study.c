@@ -892,6 +892,15 @@ void study_write_svg(const struct study *s, const struct study_results *r, FILE 
         panel_w = 150;
     size_t npanels = r->nphase_spans ? r->nphase_spans : 1;
     double width = left + npanels * panel_w + 16;
+    /* wide enough for the title and the description (average glyph widths
+     * of sans-serif at 14 px bold and 11 px) */
+    static const char title_rest[] = ": guest time per phase (each panel has its own scale)";
+    double title_w = left + 8.5 * (double)(strlen("study ") + strlen(s->name) + strlen(title_rest)) + 16;
+    double desc_w = s->description ? left + 6.2 * (double)strlen(s->description) + 16 : 0;
+    if (width < title_w)
+        width = title_w;
+    if (width < desc_w)
+        width = desc_w;
     double legend_y = top + plot_h + 40;
     double height = legend_y + 18.0 * (double)r->npoints + 16;
     fprintf(out,
@@ -901,7 +910,7 @@ void study_write_svg(const struct study *s, const struct study_results *r, FILE 
     fprintf(out, "<rect width=\"100%%\" height=\"100%%\" fill=\"white\"/>\n");
     fprintf(out, "<text x=\"%.0f\" y=\"20\" font-size=\"14\" font-weight=\"bold\">study ", left);
     study_svg_text(out, s->name);
-    fprintf(out, ": guest time per phase (each panel has its own scale)</text>\n");
+    fprintf(out, "%s</text>\n", title_rest);
     if (s->description) {
         fprintf(out, "<text x=\"%.0f\" y=\"36\" fill=\"#555\">", left);
         study_svg_text(out, s->description);

@@ -252,6 +252,10 @@ static void test_report(void **state)
         bars++;
     assert_int_equal(bars, 3);
     assert_non_null(strstr(svg, "</svg>\n"));
+    /* two narrow panels, but the picture is as wide as its title */
+    double width = 0;
+    assert_int_equal(sscanf(svg, "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%lf\"", &width), 1);
+    assert_true(width >= 8.5 * strlen("study demo: guest time per phase (each panel has its own scale)"));
     free(svg);
 
     study_results_free(&r);
