@@ -99,6 +99,34 @@ main:
     mov eax, cr3
     mov cr3, eax
     CHECK_EQ dword [0x200010], 0xcafe, 13
+    ; code pages: lin 0x280000 runs phys 0x280000 ("mov eax, 1; ret"); after
+    ; a remap to phys 0x281000 ("mov eax, 2; ret") and INVLPG the new code
+    ; runs, with data accesses to 64 other pages in between (TLB refills);
+    ; after the mapping goes back, a CR3 reload runs the first code again
+    mov dword [0x280000], 0x000001b8
+    mov word [0x280004], 0xc300
+    mov dword [0x281000], 0x000002b8
+    mov word [0x281004], 0xc300
+    mov esi, 0x280000
+    call esi                         ; decoded
+    call esi                         ; its decode checked and in use
+    CHECK_EQ eax, 1, 16
+    mov dword [PT + 0x280 * 4], 0x281003
+    mov ecx, 64
+    mov ebx, 0x300000
+.touch:
+    mov eax, [ebx]
+    add ebx, 0x1000
+    loop .touch
+    invlpg [0x280000]
+    call esi
+    CHECK_EQ eax, 2, 17
+    mov dword [PT + 0x280 * 4], 0x280003
+    call esi
+    mov eax, cr3
+    mov cr3, eax
+    call esi
+    CHECK_EQ eax, 1, 18
 
     ; PAE: PDPT[0] -> PAEPD; PD[0] -> PAEPT (4 KiB pages 0-2 MiB),
     ; PD[1] -> 2 MiB page at physical 6 MiB (lin 2-4 MiB)

@@ -362,7 +362,11 @@ static struct x86_tlb_entry *x86_tlb_fill(struct x86_cpu *cpu, uint64_t lin, boo
     uint64_t page = lin & ~0xfffull;
     uint64_t phys = w->phys & cpu->a20_mask;
     struct dmi d;
-    cpu->fetch_stamp++; /* the entry it replaces may have mapped code */
+    /* No new fetch stamp: decoded instructions of the page whose entry this
+     * replaces stay usable, as an instruction TLB keeps a translation until
+     * it is invalidated (flushes, INVLPG, CR3/CR0/CR4 and mode changes, code
+     * writes and map changes bump the stamp; a full check after one of
+     * them walks again and compares the physical page). */
     x86_tlb_entry_clear(e);
     if (!e->listed) {
         e->listed = true;
