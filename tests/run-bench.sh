@@ -136,7 +136,7 @@ milestone_title() {
     esac
 }
 
-# Value of NAME's column 2 (and 3 with FIELD=3) in a milestone file.
+# Value of NAME's column 2 (or column FIELD) in a milestone file.
 milestone() { # FILE NAME [FIELD]
     awk -F '\t' -v n="$2" -v f="${3:-2}" '$1 == n { print $f; exit }' "$1" 2>/dev/null
 }
@@ -144,6 +144,12 @@ milestone() { # FILE NAME [FIELD]
 is_number() {
     case $1 in ''|*[!0-9.]*) return 1 ;; esac
     return 0
+}
+
+# "1.23 G insns" (or M) for an instruction count.
+insns_text() { # COUNT
+    awk -v n="$1" 'BEGIN { if (n >= 1e9) printf "%.2f G insns", n / 1e9
+                           else printf "%.1f M insns", n / 1e6 }'
 }
 
 # Makes sure qemu-system-x86_64 exists: Debian's package when root.
@@ -206,12 +212,14 @@ if [ -z "$boot_skip" ]; then
     for m in $MILESTONES; do
         cw=$(milestone "$WORK/clockwork.tsv" "$m")
         cw_extra=$(milestone "$WORK/clockwork.tsv" "$m" 3)
+        cw_insns=$(milestone "$WORK/clockwork.tsv" "$m" 4)
         q=$(milestone "$WORK/qemu.tsv" "$m")
         [ -n "$cw" ] || cw="not reached"
         [ -n "$q" ] || q="-"
         note=
         if is_number "$cw"; then
             note="guest ${cw_extra}s"
+            is_number "$cw_insns" && note="$note, $(insns_text "$cw_insns")"
         elif [ -n "$cw_extra" ]; then
             note=$cw_extra
         elif [ $cw_rc -ne 0 ]; then
@@ -233,8 +241,10 @@ if [ -z "$boot_skip" ]; then
     done
     awk -F '\t' -v OFS='\t' '$1 ~ /^marker:/ { sub(/^marker:/, "", $1); print }' \
         "$WORK/clockwork.tsv" |
-        while IFS='	' read -r name wall guest; do
-            add_row "boot: marker $name" "$wall" "-" "s" "-" "-" "guest ${guest}s"
+        while IFS='	' read -r name wall guest insns; do
+            note="guest ${guest}s"
+            is_number "$insns" && note="$note, $(insns_text "$insns")"
+            add_row "boot: marker $name" "$wall" "-" "s" "-" "-" "$note"
         done
     mips=$(milestone "$WORK/clockwork.tsv" mips)
     [ -n "$mips" ] && add_row "clockwork boot run insns/s (whole run)" \

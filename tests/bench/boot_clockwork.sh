@@ -20,8 +20,10 @@
 # not reached. Every run is bounded by --timeout wall:10m, and a guest
 # kernel panic on the serial port ends it.
 #
-# Prints "NAME<TAB>WALL<TAB>GUEST" per milestone: wall seconds since the
-# process started, guest seconds since reset, or "not reached" and a reason.
+# Prints "NAME<TAB>WALL<TAB>GUEST<TAB>INSTRUCTIONS" per milestone: wall
+# seconds since the process started, guest seconds since reset and
+# instructions retired before it (one-run mode), or "not reached" and a
+# reason.
 # Markers the machine records itself are printed as "marker:NAME" lines,
 # and the whole run's speed as "mips<TAB>VALUE". Exit status 0 when clockwork
 # ran, 1 when it could not.
@@ -88,9 +90,10 @@ startup_seconds() { # SUMMARY
         'BEGIN { d = total - run; if (d < 0) d = 0; printf "%.3f", d }'
 }
 
-# The phase table as "NAME<TAB>WALL-SINCE-START<TAB>GUEST-START" lines:
-# the wall column holds each phase's duration, so the start of a phase is
-# the sum of the ones before it (plus the start-up time).
+# The phase table as "NAME<TAB>WALL-SINCE-START<TAB>GUEST-START<TAB>
+# INSTRUCTIONS-BEFORE" lines: the wall and instruction columns hold each
+# phase's own share, so the start of a phase is the sum of the ones before
+# it (plus the start-up time for the wall clock).
 phase_starts() { # SUMMARY STARTUP
     awk -v startup="$2" '
         /^phases/ { inside = 1; getline; next }
@@ -98,8 +101,9 @@ phase_starts() { # SUMMARY STARTUP
         inside {
             guest = $2; sub(/s$/, "", guest)
             wall = $NF; sub(/s$/, "", wall)
-            printf "%s\t%.2f\t%s\n", $1, startup + sum, guest
+            printf "%s\t%.2f\t%s\t%.0f\n", $1, startup + sum, guest, insns
             sum += wall
+            insns += $4
         }' "$1"
 }
 
@@ -127,13 +131,13 @@ if "$CLOCKWORK" run --help 2>&1 | grep -q -- '--do'; then
     for m in banner booting menu init language; do
         line=$(printf '%s\n' "$phases" | awk -F '\t' -v n="bench-$m" '$1 == n { print; exit }')
         if [ -n "$line" ]; then
-            printf '%s\t%s\t%s\n' "$m" "$(echo "$line" | cut -f 2)" "$(echo "$line" | cut -f 3)"
+            printf '%s\t%s\n' "$m" "$(echo "$line" | cut -f 2-4)"
         else
             printf '%s\tnot reached\t%s\n' "$m" "run ended: $why after ${cw_total}s"
         fi
     done
     printf '%s\n' "$phases" | awk -F '\t' '$1 != "reset" && $1 !~ /^bench-/ {
-        printf "marker:%s\t%s\t%s\n", $1, $2, $3 }'
+        printf "marker:%s\t%s\t%s\t%s\n", $1, $2, $3, $4 }'
     printf 'mips\t%s\n' "$(sed -n 's/^instructions:.*(\([0-9.]*\) MIPS).*/\1/p' "$summary")"
     exit 0
 fi
