@@ -33,3 +33,12 @@ void dev_test_wire(struct sim *sim, const char *from, const char *to)
     if (signal_connect(sim, from, to, &err) != 0)
         fail_msg("wire %s -> %s: %s", from, to, err.msg);
 }
+
+uint64_t dev_test_stat(struct component *c, const char *name)
+{
+    for (struct stat_entry *e = c->stats; e; e = e->next)
+        if (strcmp(e->name, name) == 0)
+            return *e->counter;
+    fail_msg("%s has no statistic '%s'", c->name, name);
+    return 0;
+}

@@ -23,6 +23,7 @@
 #include "models/cpu/x86/timing.h"
 #include "models/cpu/x86/x86.h"
 #include "models/memory/dram.h"
+#include "tests/lib/dev_test.h"
 
 #define TCK_DDR3 1250 /* ps */
 
@@ -733,15 +734,6 @@ static void ignore_tx(void *opaque, struct addr_space *as, const struct bus_tx *
     (void)opaque, (void)as, (void)tx;
 }
 
-static uint64_t comp_stat(struct component *c, const char *name)
-{
-    for (struct stat_entry *s = c->stats; s; s = s->next)
-        if (strcmp(s->name, name) == 0)
-            return *s->counter;
-    fail_msg("%s has no stat '%s'", c->name, name);
-    return 0;
-}
-
 /* Runs the setup's program to its HLT (and a little idling after it). */
 static void run_cpu(const struct cpu_setup *su, struct cpu_run *out)
 {
@@ -780,14 +772,14 @@ static void run_cpu(const struct cpu_setup *su, struct cpu_run *out)
     struct sim_limits lim = { SIM_TIME_MAX, 0, 100000 };
     sim_run(sim, &lim);
     const struct x86_timing_stats *st = x86_timing_stats(x86_timing_of(cpu));
-    out->dram_accesses = comp_stat(dc, "accesses");
-    out->hits = comp_stat(dc, "row-hits");
-    out->misses = comp_stat(dc, "row-misses");
-    out->conflicts = comp_stat(dc, "row-conflicts");
-    out->latency_ps = comp_stat(dc, "latency-total-ps");
+    out->dram_accesses = dev_test_stat(dc, "accesses");
+    out->hits = dev_test_stat(dc, "row-hits");
+    out->misses = dev_test_stat(dc, "row-misses");
+    out->conflicts = dev_test_stat(dc, "row-conflicts");
+    out->latency_ps = dev_test_stat(dc, "latency-total-ps");
     out->fetches = st->fetches;
     out->data_cycles = st->data_cycles;
-    out->cycles = comp_stat(cc, "cycles");
+    out->cycles = dev_test_stat(cc, "cycles");
     sim_destroy(sim);
     ytree_free(dy);
     ytree_free(cpuy);

@@ -17,6 +17,7 @@
 #include "kernel/sim.h"
 #include "kernel/ytree.h"
 #include "models/dma/i8237.h"
+#include "tests/lib/dev_test.h"
 
 struct rig {
     struct sim *sim;
@@ -86,15 +87,6 @@ static void out8(struct rig *r, uint16_t port, uint8_t v)
 static uint8_t in8(struct rig *r, uint16_t port)
 {
     return (uint8_t)as_read(r->io, port, 1, BUS_IO_READ, 0, NULL);
-}
-
-static uint64_t stat(struct component *c, const char *name)
-{
-    for (struct stat_entry *e = c->stats; e; e = e->next)
-        if (strcmp(e->name, name) == 0)
-            return *e->counter;
-    fail_msg("no stat %s", name);
-    return 0;
 }
 
 /* SeaBIOS init_dma(): master clear both, channel 4 cascade, unmask it. */
@@ -263,8 +255,8 @@ static void test_page_registers_and_post_port(void **state)
     assert_int_equal(in8(r, 0x80), 0x34);
     out8(r, 0x8F, 0x77);
     assert_int_equal(in8(r, 0x8F), 0x77);
-    assert_int_equal(stat(r->dma[0], "post-code-writes"), 2);
-    assert_int_equal(stat(r->dma[0], "post-code"), 0x34);
+    assert_int_equal(dev_test_stat(r->dma[0], "post-code-writes"), 2);
+    assert_int_equal(dev_test_stat(r->dma[0], "post-code"), 0x34);
 }
 
 int main(void)

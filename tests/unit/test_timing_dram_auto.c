@@ -20,6 +20,7 @@
 #include "kernel/ytree.h"
 #include "models/cpu/x86/timing.h"
 #include "models/cpu/x86/x86.h"
+#include "tests/lib/dev_test.h"
 
 #define PAGE_DIR 0x80000u   /* the guest's page directory */
 #define PAGE_TABLE 0x81000u /* its one page table: 0..4 MiB identity mapped */
@@ -43,15 +44,6 @@ struct run {
     uint64_t fetches, data_cycles, walks, walk_reads, cycles, insns;
     uint64_t eip;
 };
-
-static uint64_t comp_stat(struct component *c, const char *name)
-{
-    for (struct stat_entry *s = c->stats; s; s = s->next)
-        if (strcmp(s->name, name) == 0)
-            return *s->counter;
-    fail_msg("%s has no stat '%s'", c->name, name);
-    return 0;
-}
 
 struct machine {
     struct sim *sim;
@@ -143,17 +135,17 @@ static void run_paging_loop(const char *pipeline_extra, struct run *out)
     struct sim_limits lim = { SIM_TIME_MAX, 0, 100000 };
     sim_run(m.sim, &lim);
     const struct x86_timing_stats *st = x86_timing_stats(x86_timing_of(cpu));
-    out->dram_accesses = comp_stat(m.dram[0], "accesses");
-    out->hits = comp_stat(m.dram[0], "row-hits");
-    out->misses = comp_stat(m.dram[0], "row-misses");
-    out->conflicts = comp_stat(m.dram[0], "row-conflicts");
-    out->latency_ps = comp_stat(m.dram[0], "latency-total-ps");
+    out->dram_accesses = dev_test_stat(m.dram[0], "accesses");
+    out->hits = dev_test_stat(m.dram[0], "row-hits");
+    out->misses = dev_test_stat(m.dram[0], "row-misses");
+    out->conflicts = dev_test_stat(m.dram[0], "row-conflicts");
+    out->latency_ps = dev_test_stat(m.dram[0], "latency-total-ps");
     out->fetches = st->fetches;
     out->data_cycles = st->data_cycles;
     out->insns = st->insns;
-    out->walks = comp_stat(m.cpu, "mmu-walks");
-    out->walk_reads = comp_stat(m.cpu, "mmu-walk-reads");
-    out->cycles = comp_stat(m.cpu, "cycles");
+    out->walks = dev_test_stat(m.cpu, "mmu-walks");
+    out->walk_reads = dev_test_stat(m.cpu, "mmu-walk-reads");
+    out->cycles = dev_test_stat(m.cpu, "cycles");
     out->eip = x86_cpu_get_reg(cpu, X86_RIP);
     machine_free(&m);
 }
