@@ -1781,6 +1781,9 @@ static void x86_cli_sti(struct x86_cpu *cpu, bool set)
 
 static void x86_exec_0f(struct x86_cpu *cpu, struct x86_insn *in);
 
+/* direct handlers the generic executor shares (defined with the others below) */
+static void x86_h_grp5_call(struct x86_cpu *cpu, struct x86_insn *in);
+
 static void x86_exec(struct x86_cpu *cpu, struct x86_insn *in)
 {
     unsigned op = in->op;
@@ -2191,15 +2194,9 @@ static void x86_exec(struct x86_cpu *cpu, struct x86_insn *in)
             a = x86_rmw_read(cpu, in, in->opsize, &w);
             x86_rmw_write(cpu, in, in->opsize, &w, x86_incdec(cpu, a, in->reg & 1, in->opsize));
             return;
-        case 2: { /* CALL near indirect */
-            unsigned s = cpu->long64 ? 8 : in->opsize;
-            uint64_t target = x86_rm_read(cpu, in, s) & x86_size_mask(s);
-            if (!cpu->long64 && target > cpu->seg[X86_SEG_CS].limit)
-                x86_gp(cpu, 0);
-            x86_push(cpu, s, cpu->next_rip);
-            x86_jump_near(cpu, target, s);
+        case 2: /* CALL near indirect */
+            x86_h_grp5_call(cpu, in);
             return;
-        }
         case 3: case 5: { /* CALL/JMP far indirect */
             if (!in->mem)
                 x86_undefined(cpu);
